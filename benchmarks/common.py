@@ -1,0 +1,84 @@
+"""What every benchmark script shares: machine facts, the plain baselines, and writing its rows
+into docs/RESULTS.md between markers of its own (so benchmarks never overwrite each other)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shlex
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+RESULTS = DOCS / "RESULTS.md"
+
+
+def machine() -> str:
+    """One line describing where the numbers were measured."""
+    import tensorflow as tf  # noqa: PLC0415
+
+    gpus = tf.config.list_physical_devices("GPU")
+    device = f"{len(gpus)} GPU(s)" if gpus else "no GPU"
+    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {device}; "
+            f"Python {platform.python_version()}, TensorFlow {tf.__version__}")
+
+
+def command() -> str:
+    """The command line that ran this benchmark, for the record."""
+    return "python " + " ".join(shlex.quote(a) for a in sys.argv)
+
+
+def flatten(x: np.ndarray) -> np.ndarray:
+    """Examples [n, ...] as rows [n, features] for the scikit-learn baselines."""
+    return np.asarray(x, dtype=np.float32).reshape(len(x), -1)
+
+
+def isolation_forest_scores(x_train: np.ndarray, x_test: np.ndarray, seed: int) -> np.ndarray:
+    """IsolationForest fitted on x_train; higher = more anomalous."""
+    from sklearn.ensemble import IsolationForest  # noqa: PLC0415
+
+    forest = IsolationForest(random_state=seed).fit(flatten(x_train))
+    return -forest.score_samples(flatten(x_test))
+
+
+def ocsvm_scores(x_train: np.ndarray, x_test: np.ndarray, nu: float = 0.1,
+                 max_train: int = 10_000, seed: int = 0) -> np.ndarray:
+    """One-class SVM (RBF, gamma='scale') on min-max scaled rows; higher = more anomalous.
+
+    At most `max_train` training rows (a seeded sample): the kernel fit is quadratic in them.
+    """
+    from sklearn.preprocessing import MinMaxScaler  # noqa: PLC0415
+    from sklearn.svm import OneClassSVM  # noqa: PLC0415
+
+    rows = flatten(x_train)
+    if len(rows) > max_train:
+        rows = rows[np.random.default_rng(seed).choice(len(rows), max_train, replace=False)]
+    scaler = MinMaxScaler().fit(rows)
+    svm = OneClassSVM(nu=nu, gamma="scale").fit(scaler.transform(rows))
+    return -svm.score_samples(scaler.transform(flatten(x_test)))
+
+
+def mean_std(values: Sequence[float]) -> str:
+    """'0.812 ± 0.010' over seeds."""
+    return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
+
+
+def write_section(name: str, markdown: str, raw: dict[str, Any]) -> None:
+    """Replace this benchmark's section of docs/RESULTS.md and write its raw numbers as JSON."""
+    DOCS.mkdir(exist_ok=True)
+    begin, end = f"<!-- begin {name} -->", f"<!-- end {name} -->"
+    block = f"{begin}\n{markdown.strip()}\n{end}"
+    text = RESULTS.read_text() if RESULTS.exists() else (
+        "# Results\n\nEvery table here is written by a script under `benchmarks/`; each section "
+        "names its command, seeds and machine. Paper numbers are the papers' own, on their "
+        "protocol; ours are measured here.\n")
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
+    text = pattern.sub(lambda _: block, text) if pattern.search(text) else f"{text}\n{block}\n"
+    RESULTS.write_text(text)
+    (DOCS / "results").mkdir(exist_ok=True)
+    (DOCS / "results" / f"{name}.json").write_text(json.dumps(raw, indent=2, default=float) + "\n")

@@ -1,0 +1,56 @@
+"""Dataset loaders of the zoo: `datasets.load(name, data_dir=None, **options)`.
+
+Names take an optional argument after a colon, e.g. `nab:realKnownCause/nyc_taxi.csv` or
+`yahoo-a1:/path/to/real_1.csv`. `names()` lists what is known.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable
+
+from datasets import synthetic
+from datasets.base import (DATA_DIR_ENV, DataFileNotFoundError, Dataset, DatasetError, Split,
+                           data_dir)
+
+DEFAULT = "synthetic"
+
+# name -> (loader, usage). Each loader is `load(arg, data_dir, **options) -> Dataset`.
+_LOADERS: dict[str, tuple[Callable[..., Dataset], str]] = {
+    "synthetic": (synthetic.load, "synthetic"),
+}
+
+
+def names() -> list[str]:
+    """The dataset names `load` accepts, with their argument where one is needed."""
+    return [usage for _, usage in _LOADERS.values()]
+
+
+def load(name: str, data_dir: str | None = None, **options: Any) -> Dataset:
+    """Load a dataset by name.
+
+    Args:
+        name: one of `names()`, e.g. "synthetic" or "nab:realKnownCause/nyc_taxi.csv".
+        data_dir: folder of the real datasets; default: see `datasets.base.data_dir`.
+        **options: loader options (e.g. `seed`, `window`, `normal_digits`); an unknown one is
+            an error that lists the options the loader takes.
+
+    Raises:
+        DatasetError: unknown name or option, malformed file.
+        DataFileNotFoundError: a file is missing (the message names the path and its source).
+    """
+    key, _, arg = name.partition(":")
+    if key not in _LOADERS:
+        raise DatasetError(f"unknown dataset {name!r}; known: {', '.join(names())}")
+    loader, usage = _LOADERS[key]
+    params = inspect.signature(loader).parameters
+    unknown = sorted(set(options) - set(params) - {"arg", "data_dir"})
+    if unknown:
+        allowed = [p for p in params if p not in ("arg", "data_dir")]
+        raise DatasetError(f"dataset {key!r} has no option {', '.join(unknown)}; "
+                           f"its options: {', '.join(allowed) or 'none'}")
+    return loader(arg or None, data_dir, **options)
+
+
+__all__ = ["DATA_DIR_ENV", "DEFAULT", "DataFileNotFoundError", "Dataset", "DatasetError", "Split",
+           "data_dir", "load", "names"]

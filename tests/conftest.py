@@ -1,0 +1,31 @@
+"""Shared pytest configuration: quiet TensorFlow, the `large` marker, the shared data folder."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest  # noqa: E402
+
+from datasets.base import data_dir  # noqa: E402
+
+
+def pytest_addoption(parser):
+    parser.addoption("--run-large", action="store_true", help="also run tests marked `large`")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--run-large"):
+        return
+    skip = pytest.mark.skip(reason="large: pass --run-large to run")
+    for item in items:
+        if "large" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    """The real datasets folder; tests that need it are skipped where it is absent."""
+    path = data_dir()
+    if not path.is_dir():
+        pytest.skip(f"real datasets not found at {path} (set ZOO_DATA_DIR)")
+    return path

@@ -1,0 +1,43 @@
+"""The model zoo: `zoo.get(name)` returns a detector class, `zoo.names()` lists them.
+
+Importing `zoo` registers every model with Keras, so `keras.models.load_model` can rebuild them.
+"""
+
+from __future__ import annotations
+
+from zoo.base import AnomalyDetector, DetectorError
+from zoo.tanogan import TAnoGAN
+
+_MODELS: dict[str, type[AnomalyDetector]] = {
+    "tanogan": TAnoGAN,
+}
+
+DEFAULT = "tanogan"
+
+
+def names() -> list[str]:
+    """Registered model names."""
+    return sorted(_MODELS)
+
+
+def get(name: str) -> type[AnomalyDetector]:
+    """The detector class registered as `name` (case-insensitive).
+
+    Raises:
+        DetectorError: unknown name; the message lists the known ones.
+    """
+    try:
+        return _MODELS[name.lower()]
+    except KeyError:
+        raise DetectorError(f"unknown model {name!r}; known: {', '.join(names())}") from None
+
+
+def name_of(model: AnomalyDetector) -> str:
+    """The registry name of a model instance."""
+    for name, cls in _MODELS.items():
+        if type(model) is cls:
+            return name
+    raise DetectorError(f"{type(model).__name__} is not a registered zoo model")
+
+
+__all__ = ["AnomalyDetector", "DetectorError", "get", "name_of", "names"]

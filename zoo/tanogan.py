@@ -1,0 +1,167 @@
+"""TAnoGAN: time-series anomaly detection with an LSTM GAN (Bashar & Nayak, 2020).
+
+Train an LSTM generator and discriminator on windows of a series, then score a window by how
+well the generator can reproduce it: invert G (optimise z for 50 Adam steps) and combine the
+residual with the difference of the discriminator's LSTM features,
+
+    score(x) = (1 - λ) · Σ|x - G(z)| + λ · Σ|f(x) - f(G(z))|,   λ = 0.1.
+
+Architecture and settings follow the paper and its reference code (mdabashar/TAnoGAN): generator
+LSTM 32 → 64 → 128 → Dense(tanh); discriminator LSTM 100 → Dense(sigmoid) at every step; Adam
+with learning rate 2e-4; noise z ~ N(0, 0.1²) of the window's shape; windows of 60.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import keras
+import tensorflow as tf
+from keras import layers
+
+from zoo import inversion
+from zoo.base import AnomalyDetector, DetectorError
+from zoo.blocks import lstm_stack
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class TAnoGAN(AnomalyDetector):
+    """LSTM GAN on windows [batch, window, features], scored by latent inversion.
+
+    Args:
+        example_shape: (window, features) of one input window.
+        generator_units: widths of the generator's LSTM layers.
+        discriminator_units: width of the discriminator's LSTM layer (its features f).
+        latent_dim: features per step of the noise sequence z [batch, window, latent_dim].
+        noise_std: standard deviation of z, in training and as the inversion's start.
+        feature_weight: λ, the weight of the discrimination term of the score.
+        inversion_steps: Adam steps on z per scored window.
+        inversion_learning_rate: Adam's step size on z.
+        learning_rate: Adam's learning rate for both players (the default optimizers).
+        scaling, seed, **kwargs: see AnomalyDetector.
+
+    Example:
+        >>> import datasets, zoo
+        >>> ds = datasets.load("synthetic")
+        >>> model = zoo.get("tanogan").for_dataset(ds)
+        >>> model.compile()
+        >>> x, _ = ds.examples("train")
+        >>> model.fit(x, batch_size=32, epochs=1)
+        >>> scores = model.score(ds.examples("test", stride=60)[0])
+    """
+
+    PLAYERS = ("generator", "discriminator")
+
+    def __init__(self, example_shape: Sequence[int] = (60, 1),
+                 generator_units: Sequence[int] = (32, 64, 128), discriminator_units: int = 100,
+                 latent_dim: int = 1, noise_std: float = 0.1, feature_weight: float = 0.1,
+                 inversion_steps: int = 50, inversion_learning_rate: float = 1e-2,
+                 learning_rate: float = 2e-4, scaling: dict | None = None, seed: int = 0,
+                 **kwargs):
+        super().__init__(example_shape=example_shape, scaling=scaling, seed=seed, **kwargs)
+        if len(self.example_shape) != 2:
+            raise DetectorError(f"TAnoGAN takes windows [window, features]; got example shape "
+                                f"{list(self.example_shape)}")
+        self.window, self.n_features = self.example_shape
+        self.generator_units = tuple(int(u) for u in generator_units)
+        self.discriminator_units = int(discriminator_units)
+        self.latent_dim = int(latent_dim)
+        self.noise_std = float(noise_std)
+        self.feature_weight = float(feature_weight)
+        self.inversion_steps = int(inversion_steps)
+        self.inversion_learning_rate = float(inversion_learning_rate)
+        self.learning_rate = float(learning_rate)
+
+        self.generator = keras.Sequential(
+            [lstm_stack(self.generator_units, name="generator_lstm"),
+             layers.Dense(self.n_features, activation="tanh", name="generator_output")],
+            name="generator")
+        self.discriminator_features = lstm_stack([self.discriminator_units],
+                                                 name="discriminator_lstm")
+        self.discriminator_head = layers.Dense(1, activation="sigmoid",
+                                               name="discriminator_output")
+        self.cross_entropy = keras.losses.BinaryCrossentropy()
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+
+    @classmethod
+    def dataset_defaults(cls, ds) -> dict[str, Any]:
+        if ds.kind != "series":
+            raise DetectorError(f"TAnoGAN models series; dataset {ds.name!r} is {ds.kind}")
+        return {"example_shape": ds.example_shape, "generator_units": (32, 64, 128),
+                "discriminator_units": 100, "latent_dim": ds.example_shape[1],
+                "noise_std": 0.1, "feature_weight": 0.1, "inversion_steps": 50,
+                "inversion_learning_rate": 1e-2, "learning_rate": 2e-4,
+                "scaling": ds.meta["scaling"], "seed": 0}
+
+    def build_networks(self) -> None:
+        self.generator.build((None, self.window, self.latent_dim))
+        self.discriminator_features.build((None, self.window, self.n_features))
+        self.discriminator_head.build((None, self.window, self.discriminator_units))
+
+    def player_variables(self, player: str) -> list:
+        if player == "generator":
+            return self.generator.trainable_variables
+        return (self.discriminator_features.trainable_variables
+                + self.discriminator_head.trainable_variables)
+
+    def default_optimizer(self, player: str) -> keras.optimizers.Optimizer:
+        return keras.optimizers.Adam(self.learning_rate)
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker]
+
+    def discriminate(self, x: tf.Tensor) -> tf.Tensor:
+        """Probability that each step of each window is real: [batch, window, 1]."""
+        return self.discriminator_head(self.discriminator_features(x))
+
+    def sample_noise(self, batch_size) -> tf.Tensor:
+        return self.noise_std * keras.random.normal(
+            (batch_size, self.window, self.latent_dim), seed=self.seed_generator)
+
+    def train_step(self, data):
+        # Inputs only; a (x, y) pair from a labelled pipeline is accepted and y ignored.
+        real = self.scale(data[0] if isinstance(data, tuple) else data)
+        batch_size = tf.shape(real)[0]
+        ones = tf.ones((batch_size, self.window, 1))
+        zeros = tf.zeros((batch_size, self.window, 1))
+
+        # (1) Discriminator: real windows are 1, generated ones 0, at every step.
+        fake = self.generator(self.sample_noise(batch_size))
+        with tf.GradientTape() as tape:
+            d_loss = (self.cross_entropy(ones, self.discriminate(real))
+                      + self.cross_entropy(zeros, self.discriminate(fake)))
+        d_vars = self.player_variables("discriminator")
+        self.discriminator_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
+
+        # (2) Generator: make the discriminator call its windows real.
+        with tf.GradientTape() as tape:
+            fake = self.generator(self.sample_noise(batch_size))
+            g_loss = self.cross_entropy(ones, self.discriminate(fake))
+        g_vars = self.player_variables("generator")
+        self.generator_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        return {m.name: m.result() for m in self.metrics}
+
+    def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
+        # Every window starts from the same latent point, drawn once from the model's seed, so
+        # a window's score does not depend on the batch it is scored in.
+        start = self.noise_std * tf.random.stateless_normal(
+            (1, self.window, self.latent_dim), seed=[self.seed, 0])
+        z_init = tf.tile(start, [tf.shape(x)[0], 1, 1])
+        score, _ = inversion.invert(
+            x, z_init, self.generator, lambda w: [self.discriminator_features(w)],
+            feature_weights=[self.feature_weight], steps=self.inversion_steps,
+            learning_rate=self.inversion_learning_rate)
+        return score
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "generator_units": list(self.generator_units),
+                "discriminator_units": self.discriminator_units, "latent_dim": self.latent_dim,
+                "noise_std": self.noise_std, "feature_weight": self.feature_weight,
+                "inversion_steps": self.inversion_steps,
+                "inversion_learning_rate": self.inversion_learning_rate,
+                "learning_rate": self.learning_rate}
