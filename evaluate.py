@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"scoring the {args.split} split of {ds.name} with {args.model_dir}"
           + (f", stride {stride}" if ds.kind == "series" else ""), flush=True)
     results, scored = evaluation.evaluate(model, ds, args.split, stride=stride,
-                                          batch_size=args.batch_size, verbose=1)
+                                          batch_size=args.batch_size,
+                                          verbose=1 if sys.stdout.isatty() else 2)
     print(metrics.format_table(results, title=f"{metadata['model']} on {ds.name} ({args.split})"))
     if args.json:
         Path(args.json).write_text(json.dumps({"model_dir": str(args.model_dir),

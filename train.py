@@ -156,8 +156,9 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
     print(f"training {model.name} on {len(x_train)} examples of shape "
           f"{list(ds.example_shape)} for {epochs} epochs ({strategy.num_replicas_in_sync} "
           f"replica(s)); checkpoints in {backup}", flush=True)
+    verbose = 1 if sys.stdout.isatty() else 2  # a progress bar on a terminal, a line per epoch in logs
     history = model.fit(
-        train_data, epochs=epochs, shuffle=False, verbose=1 if sys.stdout.isatty() else 2,
+        train_data, epochs=epochs, shuffle=False, verbose=verbose,
         callbacks=[keras.callbacks.BackupAndRestore(str(backup)),
                    keras.callbacks.TerminateOnNaN(), *callbacks])
     last = {name: values[-1] for name, values in history.history.items() if values}
@@ -168,7 +169,7 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
           f"stride {stride}", flush=True)
     threshold = model.calibrate(evaluation.calibration_inputs(ds, stride), quantile=args.quantile)
     print(f"scoring the test split, stride {stride}", flush=True)
-    results, _ = evaluation.evaluate(model, ds, "test", stride=stride, verbose=1)
+    results, _ = evaluation.evaluate(model, ds, "test", stride=stride, verbose=verbose)
     print(metrics.format_table(results, title=f"{args.model} on {ds.name} (test split)"))
 
     record = {"model": args.model, "dataset": ds.name, "dataset_options": args.dataset_options,

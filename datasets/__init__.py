@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable
 
-from datasets import synthetic
+from datasets import hdfs, kdd, mnist, nab, synthetic, yahoo
 from datasets.base import (DATA_DIR_ENV, DataFileNotFoundError, Dataset, DatasetError, Split,
                            data_dir)
 
@@ -18,6 +18,13 @@ DEFAULT = "synthetic"
 # name -> (loader, usage). Each loader is `load(arg, data_dir, **options) -> Dataset`.
 _LOADERS: dict[str, tuple[Callable[..., Dataset], str]] = {
     "synthetic": (synthetic.load, "synthetic"),
+    "digits": (mnist.load_digits, "digits"),
+    "nab": (nab.load, "nab:<category>/<file>.csv"),
+    "yahoo-a1": (yahoo.load, "yahoo-a1:<path to a CSV>"),
+    "kdd99": (kdd.load_kdd99, "kdd99"),
+    "nsl-kdd": (kdd.load_nsl_kdd, "nsl-kdd"),
+    "mnist": (mnist.load_mnist, "mnist"),
+    "hdfs": (hdfs.load, "hdfs"),
 }
 
 

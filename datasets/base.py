@@ -8,11 +8,13 @@ into their own graph, so a served model takes the raw values a client has.
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
+import pandas as pd
 
 KINDS = ("series", "tabular", "image", "sessions")
 DATA_DIR_ENV = "ZOO_DATA_DIR"
@@ -149,3 +151,128 @@ def check_finite(values: np.ndarray, where: str) -> None:
         row = int(np.argwhere(bad)[0][0])
         raise DatasetError(f"{where}: row {row} holds a missing or non-finite value "
                            f"({int(bad.sum())} such values in all)")
+
+
+def reject_argument(key: str, arg: str | None) -> None:
+    """Raise DatasetError if `arg` was given to a dataset whose name takes no ':<argument>'."""
+    if arg:
+        raise DatasetError(f"{key!r} takes no ':<argument>', got {arg!r}")
+
+
+def read_csv(path: Path, **options: Any) -> pd.DataFrame:
+    """`pandas.read_csv(path, **options)`, with an unreadable file reported as a DatasetError.
+
+    Compression is inferred from the file name (`.gz`).
+    """
+    try:
+        return pd.read_csv(path, **options)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
+            gzip.BadGzipFile, EOFError) as err:
+        reason = str(err).strip().splitlines()[-1]
+        raise DatasetError(f"{path}: not a readable CSV file ({reason})") from err
+
+
+def require_columns(frame: pd.DataFrame, columns: Sequence[str], path: Path) -> None:
+    """Raise DatasetError unless the CSV read from `path` has a header with every name in
+    `columns`."""
+    missing = [name for name in columns if name not in frame.columns]
+    if missing:
+        raise DatasetError(f"{path}: header {','.join(map(str, frame.columns))} lacks "
+                           f"{', '.join(missing)}; expected the columns {','.join(columns)}")
+
+
+def finite_floats(table: pd.DataFrame, where: str) -> np.ndarray:
+    """float32 [rows, columns] of `table`; a missing or non-numeric entry is a DatasetError that
+    names `where` and the row (see `check_finite`)."""
+    numbers = table.apply(pd.to_numeric, errors="coerce").to_numpy(np.float64)
+    check_finite(numbers, where)
+    return numbers.astype(np.float32)
+
+
+def _check_fractions(fractions: dict[str, float], rest: str) -> None:
+    """Each fraction must lie in (0, 1), and together they must leave something for `rest`."""
+    for option, value in fractions.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+            raise DatasetError(f"{option} must be a fraction between 0 and 1 (exclusive), "
+                               f"got {value!r}")
+    total = sum(fractions.values())
+    if total >= 1:
+        raise DatasetError(f"{' + '.join(fractions)} = {total:g} leaves nothing for the {rest} "
+                           f"part; expected a sum below 1")
+
+
+def seeded_split(n_items: int, fractions: dict[str, float], seed: int, *, rest: str = "train",
+                 what: str = "examples") -> dict[str, np.ndarray]:
+    """Deal the indices 0..n_items-1, shuffled by `seed`, into named parts.
+
+    Args:
+        n_items: how many items there are to split.
+        fractions: part name -> fraction of `n_items` it gets (rounded), dealt in this order,
+            e.g. {"test": 0.2, "val": 0.1}.
+        seed: seeds the shuffle; the same seed gives the same parts.
+        rest: the name of the part that gets the indices left over.
+        what: what the items are, for error messages ("normal sessions").
+
+    Returns:
+        part name -> sorted int64 indices, so that every part keeps the items' original order.
+
+    Raises:
+        DatasetError: a fraction outside (0, 1), fractions summing to 1 or more, or a part that
+            would be empty.
+    """
+    _check_fractions({f"{part}_fraction": value for part, value in fractions.items()}, rest)
+    order = np.random.default_rng(seed).permutation(n_items)
+    parts, start = {}, 0
+    for part, fraction in fractions.items():
+        size = round(fraction * n_items)
+        parts[part] = np.sort(order[start:start + size])
+        start += size
+    parts[rest] = np.sort(order[start:])
+    for part, indices in parts.items():
+        if len(indices) == 0:
+            raise DatasetError(f"the {part} part of {n_items} {what} would be empty; "
+                               f"expected larger fractions or more data")
+    return parts
+
+
+def series_dataset(name: str, values: np.ndarray, labels: np.ndarray, *, window: int,
+                   train_fraction: float, val_fraction: float, meta: dict[str, Any]) -> Dataset:
+    """A series cut chronologically into train, val and test parts (kind "series").
+
+    train = the points [0, train_fraction·T), val = the next val_fraction·T points, test = the
+    rest. No shuffling: a model never trains on the future of what it is tested on.
+
+    Args:
+        name: the dataset's name, e.g. "nab:realKnownCause/nyc_taxi.csv".
+        values: float32 [T, features], raw.
+        labels: int8 [T], 1 = anomalous point.
+        window: the window length models cut the series into.
+        train_fraction, val_fraction: the shares of the series the first two parts get.
+        meta: the loader's facts ("source", "feature_names", "notes"); "scaling" (fitted on
+            train) and "window" are added, and a sentence stating the split is appended to
+            "notes".
+
+    Raises:
+        DatasetError: a bad window or fraction, or a part shorter than one window.
+    """
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        raise DatasetError(f"window must be a positive integer, got {window!r}")
+    _check_fractions({"train_fraction": train_fraction, "val_fraction": val_fraction}, "test")
+    n_points = len(values)
+    train_end = int(train_fraction * n_points)
+    val_end = train_end + int(val_fraction * n_points)
+    spans = {"train": slice(0, train_end), "val": slice(train_end, val_end),
+             "test": slice(val_end, n_points)}
+    for part, span in spans.items():
+        if span.stop - span.start < window:
+            raise DatasetError(f"{name}: the {part} part ({span.stop - span.start} of "
+                               f"{n_points} points) is shorter than one window of {window}")
+    splits = {part: Split(values[span], labels[span]) for part, span in spans.items()}
+    parts = "; ".join(f"{part} = points {span.start} to {span.stop - 1} "
+                      f"({int(splits[part].y.sum())} labelled anomalous)"
+                      for part, span in spans.items())
+    split_note = f"Chronological split of the {n_points} points: {parts}."
+    notes = " ".join(note for note in (meta.get("notes"), split_note) if note)
+    return Dataset(name=name, kind="series", **splits,
+                   meta={**meta, "scaling": minmax_stats(splits["train"].x), "window": window,
+                         "notes": notes})

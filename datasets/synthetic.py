@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from datasets.base import Dataset, DatasetError, Split, minmax_stats
+from datasets.base import Dataset, DatasetError, Split, minmax_stats, reject_argument
 
 PERIOD = 50  # steps per cycle: a window of 60 always sees more than one full cycle
 
@@ -58,8 +58,7 @@ def load(arg: str | None = None, data_dir=None, *, seed: int = 0, train_length: 
         window: the window length models use (60, as TAnoGAN).
         n_point, n_contextual, n_collective: anomalies of each kind planted in the test part.
     """
-    if arg:
-        raise DatasetError(f"'synthetic' takes no ':<argument>', got {arg!r}")
+    reject_argument("synthetic", arg)
     rng = np.random.default_rng(seed)
     total = train_length + val_length + test_length
     t = np.arange(total, dtype=np.float64)

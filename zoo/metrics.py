@@ -10,155 +10,270 @@ from __future__ import annotations
 import numpy as np
 
 
-def _check(labels, scores) -> tuple[np.ndarray, np.ndarray]:
-    labels = np.asarray(labels).ravel()
+def _binary(values, name: str) -> np.ndarray:
+    """`values` flattened to bool [n], refusing anything but 0/1 (or bool)."""
+    values = np.asarray(values).ravel()
+    bad = ~np.isin(values, (0, 1))
+    if bad.any():
+        raise ValueError(f"{name} must be 0 or 1 (1 = anomaly); found {values[bad][0].item()!r} "
+                         f"in {int(bad.sum())} of {len(values)}")
+    return values.astype(bool)
+
+
+def _same_length(labels: np.ndarray, other: np.ndarray, other_name: str) -> None:
+    if len(labels) != len(other):
+        raise ValueError(f"{len(labels)} labels but {len(other)} {other_name}")
+
+
+def _finite_scores(scores) -> np.ndarray:
+    """`scores` flattened to float64 [n], refusing NaN (it has no place in a ranking)."""
     scores = np.asarray(scores, dtype=np.float64).ravel()
-    if len(labels) != len(scores):
-        raise ValueError(f"{len(labels)} labels but {len(scores)} scores")
-    if not np.isin(labels, (0, 1)).all():
-        raise ValueError("labels must be 0 (normal) or 1 (anomaly)")
-    if np.isnan(scores).any():
-        raise ValueError(f"{int(np.isnan(scores).sum())} scores are NaN")
-    positives = int(labels.sum())
-    if positives in (0, len(labels)):
-        raise ValueError(f"only one class in the labels ({'anomalies' if positives else 'normal'}"
-                         " only): AUROC and AUPRC are undefined")
-    return labels.astype(bool), scores
+    n_nan = int(np.isnan(scores).sum())
+    if n_nan:
+        raise ValueError(f"{n_nan} of {len(scores)} scores are NaN")
+    return scores
 
 
-def _ranks(values: np.ndarray) -> np.ndarray:
-    """1-based ranks, ties given their average rank."""
-    order = np.argsort(values, kind="mergesort")
+def _check(labels, scores) -> tuple[np.ndarray, np.ndarray]:
+    """Validated (bool [n] labels, float64 [n] scores) with both classes present."""
+    labels = _binary(labels, "labels")
+    scores = _finite_scores(scores)
+    _same_length(labels, scores, "scores")
+    n_anomalies = int(labels.sum())
+    if n_anomalies in (0, len(labels)):
+        only = "anomalies (1)" if n_anomalies else "normal examples (0)"
+        raise ValueError(f"labels hold only {only}: AUROC, AUPRC and F1 need both classes")
+    return labels, scores
+
+
+def _average_ranks(values: np.ndarray) -> np.ndarray:
+    """float64 [n]: 1-based ranks of `values` [n], tied values sharing their average rank."""
+    order = np.argsort(values, kind="stable")
     sorted_values = values[order]
-    first = np.r_[True, sorted_values[1:] != sorted_values[:-1]]
-    group = np.cumsum(first) - 1
-    starts = np.flatnonzero(first)
+    starts_tie = np.r_[True, sorted_values[1:] != sorted_values[:-1]]
+    starts = np.flatnonzero(starts_tie)
     ends = np.r_[starts[1:], len(values)]
-    average = (starts + ends + 1) / 2.0  # mean of the 1-based ranks starts+1 .. ends
+    # A tie group holds the 1-based ranks starts+1 .. ends; their mean is (starts + 1 + ends) / 2.
     ranks = np.empty(len(values))
-    ranks[order] = average[group]
+    ranks[order] = ((starts + 1 + ends) / 2.0)[np.cumsum(starts_tie) - 1]
     return ranks
 
 
-def auroc(labels, scores) -> float:
-    """Area under the ROC curve: the chance a random anomaly outscores a random normal example
-    (ties count one half), from the Mann-Whitney rank statistic."""
-    labels, scores = _check(labels, scores)
-    n_pos, n_neg = labels.sum(), (~labels).sum()
-    rank_sum = _ranks(scores)[labels].sum()
-    return float((rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+def _counts_at_thresholds(labels: np.ndarray,
+                          scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """True and false positives when flagging scores >= t, for each distinct score t.
 
+    Args:
+        labels: bool [n].
+        scores: float64 [n].
 
-def _curve(labels: np.ndarray, scores: np.ndarray):
-    """True and false positives when flagging scores >= each distinct score, highest first."""
-    order = np.argsort(-scores, kind="mergesort")
+    Returns:
+        (tp, fp, thresholds), each [n_distinct], thresholds decreasing: scikit-learn's binary
+        classification curve, so the PR curve and best F1 step over the same points.
+    """
+    order = np.argsort(-scores, kind="stable")
     scores, labels = scores[order], labels[order]
+    # Tied scores are flagged together: keep only the count after the last of each tie.
     last_of_tie = np.r_[scores[1:] != scores[:-1], True]
-    tps = np.cumsum(labels)[last_of_tie]
-    fps = np.cumsum(~labels)[last_of_tie]
-    return tps, fps, scores[last_of_tie]
+    tp = np.cumsum(labels)[last_of_tie]
+    fp = np.cumsum(~labels)[last_of_tie]
+    return tp, fp, scores[last_of_tie]
+
+
+def auroc(labels, scores) -> float:
+    """Area under the ROC curve, from the Mann-Whitney rank statistic.
+
+    The chance that a random anomaly outscores a random normal example, ties counting one half;
+    equal to `sklearn.metrics.roc_auc_score`.
+
+    Args:
+        labels: int or bool [n], 1 = anomaly; both classes present.
+        scores: float [n], higher = more anomalous.
+
+    Returns:
+        AUROC in [0, 1]; 0.5 is chance.
+    """
+    labels, scores = _check(labels, scores)
+    n_pos, n_neg = int(labels.sum()), int((~labels).sum())
+    u = _average_ranks(scores)[labels].sum() - n_pos * (n_pos + 1) / 2.0
+    return float(u / (n_pos * n_neg))
 
 
 def auprc(labels, scores) -> float:
-    """Average precision: Σ (R_k - R_{k-1}) · P_k over the distinct thresholds, as scikit-learn's
-    average_precision_score (no interpolation)."""
+    """Average precision: sum over distinct thresholds of (R_k - R_{k-1}) * P_k.
+
+    Exactly `sklearn.metrics.average_precision_score`: a step-wise sum, no interpolation, one
+    step per distinct score (tied scores enter together).
+
+    Args:
+        labels: int or bool [n], 1 = anomaly; both classes present.
+        scores: float [n], higher = more anomalous.
+
+    Returns:
+        AUPRC in [0, 1]; chance is the anomaly fraction, not 0.5.
+    """
     labels, scores = _check(labels, scores)
-    tps, fps, _ = _curve(labels, scores)
-    precision = tps / (tps + fps)
-    recall = tps / labels.sum()
-    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+    tp, fp, _ = _counts_at_thresholds(labels, scores)
+    precision = tp / (tp + fp)
+    recall = tp / labels.sum()
+    return float(np.sum(np.diff(recall, prepend=0.0) * precision))
 
 
 def precision_recall_f1(labels, predicted) -> tuple[float, float, float]:
-    """Precision, recall and F1 of boolean predictions (0 where undefined)."""
-    labels = np.asarray(labels).astype(bool).ravel()
-    predicted = np.asarray(predicted).astype(bool).ravel()
-    tp = float(np.sum(labels & predicted))
-    precision = tp / predicted.sum() if predicted.any() else 0.0
-    recall = tp / labels.sum() if labels.any() else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    """Precision, recall and F1 of hard predictions, 0 where undefined.
+
+    Matches `sklearn.metrics.precision_recall_fscore_support(average="binary", zero_division=0)`.
+
+    Args:
+        labels: int or bool [n], 1 = anomaly (one class alone is allowed).
+        predicted: int or bool [n], 1 / True = flagged as anomalous.
+
+    Returns:
+        (precision, recall, f1).
+    """
+    labels = _binary(labels, "labels")
+    predicted = _binary(predicted, "predictions")
+    _same_length(labels, predicted, "predictions")
+    tp = int(np.sum(labels & predicted))
+    n_flagged, n_anomalies = int(predicted.sum()), int(labels.sum())
+    precision = tp / n_flagged if n_flagged else 0.0
+    recall = tp / n_anomalies if n_anomalies else 0.0
+    # 2PR / (P + R) rewritten on counts: defined (0) whenever P or R is.
+    f1 = 2 * tp / (n_flagged + n_anomalies) if n_flagged + n_anomalies else 0.0
     return precision, recall, f1
 
 
 def top_percent_predictions(scores, percent: float) -> np.ndarray:
-    """Flag the `percent`% highest scores: scores >= the (100 - percent)th percentile.
+    """Flag the `percent`% highest scores: the percentile criterion of ALAD and GAN+RL.
 
-    This is the criterion of the ALAD code (`per = np.percentile(scores, 100 - 20)`, then
-    `scores >= per`) and the second threshold of the GAN+RL paper.
+    Follows the ALAD code (`utils/evaluations.py` of houssamzenati/Adversarially-Learned-
+    Anomaly-Detection: `per = np.percentile(scores, 80)`, then `y_pred = (scores >= per)` for
+    the top 20% on KDD): threshold = `np.percentile(scores, 100 - percent)` with NumPy's default
+    linear interpolation, flagged = scores >= threshold. Ties at the threshold can flag more than
+    `percent`%. The papers set `percent` to the test set's known anomaly rate, so the criterion
+    borrows one fact from the test labels; report it as such.
+
+    Args:
+        scores: float [n], higher = more anomalous.
+        percent: share to flag, in (0, 100].
+
+    Returns:
+        bool [n], True = flagged.
     """
-    if not 0.0 < percent < 100.0:
-        raise ValueError(f"percent must be in (0, 100), got {percent}")
-    scores = np.asarray(scores, dtype=np.float64).ravel()
+    if not 0.0 < percent <= 100.0:
+        raise ValueError(f"percent must be in (0, 100], got {percent}")
+    scores = _finite_scores(scores)
     return scores >= np.percentile(scores, 100.0 - percent)
 
 
 def best_f1(labels, scores) -> tuple[float, float]:
-    """The best F1 over every threshold and the threshold reaching it (flag scores >= it).
+    """The best F1 over every threshold, and the threshold reaching it.
 
-    An oracle: it picks the threshold with the test labels, so it is never a headline number.
+    An oracle: the threshold is picked with the test labels, so the number is never a headline.
+    One sort gives the counts at every distinct score, so this costs O(n log n).
+
+    Args:
+        labels: int or bool [n], 1 = anomaly; both classes present.
+        scores: float [n], higher = more anomalous.
+
+    Returns:
+        (f1, threshold): the F1 when flagging scores >= threshold (the convention of scikit-
+        learn's `precision_recall_curve`; `threshold` is one of the scores). Note `evaluate`
+        flags scores > threshold; the highest threshold wins a tie in F1.
     """
     labels, scores = _check(labels, scores)
-    tps, fps, thresholds = _curve(labels, scores)
-    f1 = 2 * tps / (tps + fps + labels.sum())
+    tp, fp, thresholds = _counts_at_thresholds(labels, scores)
+    f1 = 2 * tp / (tp + fp + labels.sum())  # 2PR / (P + R) as 2TP / (flagged + anomalies)
     best = int(np.argmax(f1))
     return float(f1[best]), float(thresholds[best])
 
 
 def point_adjust(labels, predicted) -> np.ndarray:
-    """Point-adjusted predictions: a labelled anomalous segment counts as wholly flagged when any
-    of its points is flagged (the protocol of many series papers; it inflates F1)."""
-    labels = np.asarray(labels).astype(bool).ravel()
-    adjusted = np.asarray(predicted).astype(bool).ravel().copy()
-    edges = np.diff(np.r_[0, labels.astype(np.int8), 0])
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    flagged_before = np.r_[0, np.cumsum(adjusted)]
-    hit = flagged_before[ends] > flagged_before[starts]
-    # +1 at each hit segment's start, -1 past its end: the running sum marks its points.
-    marks = np.zeros(len(adjusted) + 1, dtype=np.int64)
-    np.add.at(marks, starts[hit], 1)
-    np.add.at(marks, ends[hit], -1)
-    adjusted |= np.cumsum(marks)[:-1] > 0
-    return adjusted
+    """Point-adjusted predictions for a series: a labelled anomalous segment (a maximal run of
+    1s) counts as wholly flagged when any of its points is flagged.
+
+    The protocol of many series papers (from Xu et al. 2018, Donut). It inflates F1, a single lucky
+    point making a long segment a full hit, so its F1 is never the headline.
+
+    Args:
+        labels: int or bool [n], 1 = anomaly, in time order.
+        predicted: int or bool [n], 1 / True = flagged.
+
+    Returns:
+        bool [n]: `predicted` with every hit segment filled in; points outside segments unchanged.
+    """
+    labels = _binary(labels, "labels")
+    predicted = _binary(predicted, "predictions")
+    _same_length(labels, predicted, "predictions")
+    starts = labels & ~np.r_[False, labels[:-1]]
+    segment = np.cumsum(starts)  # 1-based segment id, meaningful where labels is True
+    hits = np.bincount(segment[labels & predicted], minlength=int(starts.sum()) + 1)
+    return predicted | (labels & (hits[segment] > 0))
 
 
 def evaluate(labels, scores, threshold: float | None = None, top_percent: float | None = None,
              series: bool = False) -> dict[str, float]:
-    """Every metric the zoo reports for one set of scores.
+    """Every metric the zoo reports for one set of scores, threshold-free ones first.
 
     Args:
-        labels: int [n], 1 = anomaly.
+        labels: int or bool [n], 1 = anomaly; both classes present.
         scores: float [n], higher = more anomalous.
-        threshold: the calibrated threshold (chosen without test labels); flags scores above it.
-        top_percent: also report the percentile criterion (flag the top `top_percent`%).
-        series: the examples are points of a series; adds the point-adjusted F1.
+        threshold: a threshold chosen without test labels (the calibrated one); flags
+            scores > threshold and adds "precision", "recall", "f1".
+        top_percent: adds "precision@top", "recall@top", "f1@top" for the percentile criterion
+            (see `top_percent_predictions`).
+        series: the examples are the points of one series in time order; with `threshold`,
+            adds "point_adjusted_f1".
+
+    Returns:
+        In this order: "auroc", "auprc", the threshold metrics, the top-percent metrics,
+        "oracle_best_f1", "point_adjusted_f1", then "n" and "n_anomalies" (ints).
+
+    Raises:
+        ValueError: lengths differ, labels not 0/1, NaN scores, or one class only.
     """
     labels, scores = _check(labels, scores)
     results = {"auroc": auroc(labels, scores), "auprc": auprc(labels, scores)}
     if threshold is not None:
         predicted = scores > threshold
         results.update(zip(("precision", "recall", "f1"), precision_recall_f1(labels, predicted)))
-        if series:
-            results["point_adjusted_f1"] = precision_recall_f1(
-                labels, point_adjust(labels, predicted))[2]
     if top_percent is not None:
-        results.update(zip(("precision@top", "recall@top", "f1@top"), precision_recall_f1(
-            labels, top_percent_predictions(scores, top_percent))))
+        flagged = top_percent_predictions(scores, top_percent)
+        results.update(zip(("precision@top", "recall@top", "f1@top"),
+                           precision_recall_f1(labels, flagged)))
     results["oracle_best_f1"] = best_f1(labels, scores)[0]
-    results["n"] = int(len(labels))
+    if series and threshold is not None:
+        results["point_adjusted_f1"] = precision_recall_f1(labels,
+                                                           point_adjust(labels, predicted))[2]
+    results["n"] = len(labels)
     results["n_anomalies"] = int(labels.sum())
     return results
 
 
-_NOTES = {"oracle_best_f1": "(oracle: threshold chosen on test labels)",
-          "point_adjusted_f1": "(point-adjusted, not the headline)",
-          "f1": "(at the calibrated threshold)"}
+_NOTES = {
+    "f1": "(at the given threshold)",
+    "f1@top": "(top-percent criterion)",
+    "oracle_best_f1": "(oracle: threshold chosen on test labels)",
+    "point_adjusted_f1": "(point-adjusted, not the headline)",
+}
 
 
-def format_table(results: dict[str, float], title: str = "") -> str:
-    """A small aligned plain-text table of `evaluate`'s output."""
-    width = max(len(k) for k in results)
-    lines = [title, "-" * max(len(title), width + 12)] if title else []
-    for key, value in results.items():
-        shown = f"{value:d}" if isinstance(value, int) else f"{value:.4f}"
-        lines.append(f"{key:<{width}}  {shown:>8}  {_NOTES.get(key, '')}".rstrip())
-    return "\n".join(lines)
+def format_table(metrics: dict[str, float], title: str = "") -> str:
+    """A small aligned plain-text table of `evaluate`'s output.
+
+    Args:
+        metrics: name -> value, in the order to show; ints (counts) are shown as integers,
+            other values with 4 decimals.
+        title: an optional first line, underlined.
+
+    Returns:
+        The table, lines joined by newlines, no trailing newline.
+    """
+    width = max((len(name) for name in metrics), default=0)
+    rows = []
+    for name, value in metrics.items():
+        is_count = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+        shown = f"{int(value):d}" if is_count else f"{float(value):.4f}"
+        rows.append(f"{name:<{width}}  {shown:>8}  {_NOTES.get(name, '')}".rstrip())
+    header = [title, "-" * max([len(title), *map(len, rows)])] if title else []
+    return "\n".join(header + rows)

@@ -54,10 +54,11 @@ class TAnoGAN(AnomalyDetector):
 
     def __init__(self, example_shape: Sequence[int] = (60, 1),
                  generator_units: Sequence[int] = (32, 64, 128), discriminator_units: int = 100,
-                 latent_dim: int = 1, noise_std: float = 0.1, feature_weight: float = 0.1,
+                 latent_dim: int = 1, noise_std: float = 1.0, feature_weight: float = 0.1,
                  inversion_steps: int = 50, inversion_learning_rate: float = 1e-2,
                  learning_rate: float = 2e-4, scaling: dict | None = None, seed: int = 0,
                  **kwargs):
+        kwargs.setdefault("name", "tanogan")
         super().__init__(example_shape=example_shape, scaling=scaling, seed=seed, **kwargs)
         if len(self.example_shape) != 2:
             raise DetectorError(f"TAnoGAN takes windows [window, features]; got example shape "
@@ -90,7 +91,7 @@ class TAnoGAN(AnomalyDetector):
             raise DetectorError(f"TAnoGAN models series; dataset {ds.name!r} is {ds.kind}")
         return {"example_shape": ds.example_shape, "generator_units": (32, 64, 128),
                 "discriminator_units": 100, "latent_dim": ds.example_shape[1],
-                "noise_std": 0.1, "feature_weight": 0.1, "inversion_steps": 50,
+                "noise_std": 1.0, "feature_weight": 0.1, "inversion_steps": 50,
                 "inversion_learning_rate": 1e-2, "learning_rate": 2e-4,
                 "scaling": ds.meta["scaling"], "seed": 0}
 

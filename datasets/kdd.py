@@ -1,0 +1,210 @@
+"""KDD Cup 1999 (10% file) and NSL-KDD: network connections of 41 features, tabular.
+
+Both share the 41-column record format and its encoding: numeric features as they are, then one
+one-hot block per categorical feature, with categories taken from the training file (a category
+the training file lacks encodes as all zeros).
+
+- `kdd99`: the protocol of Zenati et al. (ALAD, EGBAD), where `normal.` connections are the
+  ANOMALY class because they are the ~20% minority.
+- `nsl-kdd`: anomaly = any attack (label != `normal`); train on normal connections.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from datasets.base import (Dataset, DatasetError, Split, finite_floats, minmax_stats, read_csv,
+                           reject_argument, require_file, seeded_split)
+from datasets.base import data_dir as resolve_data_dir
+
+KDD99_ORIGIN = "http://kdd.ics.uci.edu/databases/kddcup99/"
+NSL_KDD_ORIGIN = "https://www.unb.ca/cic/datasets/nsl.html"
+
+FEATURES = (
+    "duration", "protocol_type", "service", "flag", "src_bytes", "dst_bytes", "land",
+    "wrong_fragment", "urgent", "hot", "num_failed_logins", "logged_in", "num_compromised",
+    "root_shell", "su_attempted", "num_root", "num_file_creations", "num_shells",
+    "num_access_files", "num_outbound_cmds", "is_host_login", "is_guest_login", "count",
+    "srv_count", "serror_rate", "srv_serror_rate", "rerror_rate", "srv_rerror_rate",
+    "same_srv_rate", "diff_srv_rate", "srv_diff_host_rate", "dst_host_count",
+    "dst_host_srv_count", "dst_host_same_srv_rate", "dst_host_diff_srv_rate",
+    "dst_host_same_src_port_rate", "dst_host_srv_diff_host_rate", "dst_host_serror_rate",
+    "dst_host_srv_serror_rate", "dst_host_rerror_rate", "dst_host_srv_rerror_rate")
+# ALAD one-hot encodes the binary flags too, which brings the 10% file to 121 features.
+KDD99_CATEGORICAL = ("protocol_type", "service", "flag", "land", "logged_in", "is_host_login",
+                     "is_guest_login")
+NSL_KDD_CATEGORICAL = ("protocol_type", "service", "flag")
+NSL_KDD_TEST_FILES = ("KDDTest+", "KDDTest-21")
+
+
+@dataclasses.dataclass(frozen=True)
+class ConnectionEncoding:
+    """How a connection record becomes a row of numbers: the numeric features in file order,
+    then, for each categorical feature, one 0/1 column per known category.
+
+    Attributes:
+        categories: categorical feature -> its known values, sorted.
+    """
+
+    categories: dict[str, list[Any]]
+
+    @classmethod
+    def fit(cls, records: pd.DataFrame, categorical: tuple[str, ...]) -> ConnectionEncoding:
+        """The encoding whose categories are the values `records` holds."""
+        return cls({name: sorted(records[name].unique().tolist()) for name in categorical})
+
+    @property
+    def numeric(self) -> list[str]:
+        """The features passed through as numbers."""
+        return [name for name in FEATURES if name not in self.categories]
+
+    @property
+    def feature_names(self) -> list[str]:
+        """One name per output column, e.g. "src_bytes", "protocol_type=tcp"."""
+        return self.numeric + [f"{name}={value}" for name, values in self.categories.items()
+                               for value in values]
+
+    def transform(self, records: pd.DataFrame, where: str) -> np.ndarray:
+        """float32 [rows, len(feature_names)]; `where` names the file in error messages."""
+        blocks = [finite_floats(records[self.numeric], where)]
+        for name, values in self.categories.items():
+            codes = pd.Categorical(records[name], categories=values).codes  # -1 = unseen
+            one_hot = np.zeros((len(records), len(values)), dtype=np.float32)
+            seen = np.flatnonzero(codes >= 0)
+            one_hot[seen, codes[seen]] = 1.0
+            blocks.append(one_hot)
+        return np.hstack(blocks)
+
+
+def read_records(path: Path, trailing_columns: tuple[str, ...]) -> pd.DataFrame:
+    """The headerless CSV at `path`: the 41 features, then `trailing_columns` (e.g. the label).
+
+    Raises:
+        DatasetError: a line with more or fewer fields than expected.
+    """
+    columns = [*FEATURES, *trailing_columns]
+    records = read_csv(path, header=None, names=columns, index_col=False)
+    # pandas fills a short line with NaN; a long one already failed to parse.
+    incomplete = records.isna().any(axis=1).to_numpy()
+    if incomplete.any():
+        line = int(np.flatnonzero(incomplete)[0]) + 1
+        raise DatasetError(f"{path} line {line}: missing fields; expected {len(columns)} "
+                           f"comma-separated fields (41 features, {', '.join(trailing_columns)})")
+    return records
+
+
+def load_kdd99(arg: str | None, data_dir: str | None, *, seed: int = 42,
+               val_fraction: float = 0.1, test_file: str | None = None) -> Dataset:
+    """KDD Cup 99 (10% file) under the ALAD/EGBAD protocol: `normal.` records are the anomalies.
+
+    121 features: the 34 numeric ones, then one-hot protocol_type, service, flag, land,
+    logged_in, is_host_login and is_guest_login, with categories from the whole 10% file (as
+    ALAD). The file is halved with pandas `sample(frac=0.5, random_state=42)`, as ALAD: train =
+    the attack (label 0) records of the first half less a seeded hold-out, val = that hold-out,
+    test = the second half with its labels.
+
+    Args:
+        seed: seeds the val hold-out (the halving is fixed, as ALAD).
+        val_fraction: the share of the training records held out for val.
+        test_file: None tests on the second half; "corrected" tests on all of corrected.gz
+            instead (a category unseen in the 10% file encodes as all zeros).
+
+    Raises:
+        DatasetError: a bad option or a malformed record.
+        DataFileNotFoundError: a file is missing.
+    """
+    reject_argument("kdd99", arg)
+    if test_file not in (None, "corrected"):
+        raise DatasetError(f"kdd99 test_file must be None or 'corrected', got {test_file!r}")
+    folder = resolve_data_dir(data_dir) / "kddcup99"
+    train_path = require_file(folder / "kddcup.data_10_percent.gz", KDD99_ORIGIN)
+    records = read_records(train_path, ("label",))
+    encoding = ConnectionEncoding.fit(records, KDD99_CATEGORICAL)
+    x = encoding.transform(records, str(train_path))
+    y = (records["label"] == "normal.").to_numpy().astype(np.int8)
+
+    in_first_half = np.zeros(len(records), dtype=bool)
+    # ALAD's halving; the frame's index labels are its row positions
+    in_first_half[records.sample(frac=0.5, random_state=42).index] = True
+    candidates = np.flatnonzero(in_first_half & (y == 0))
+    parts = seeded_split(len(candidates), {"val": val_fraction}, seed,
+                         what="attack records of the first half")
+    train = Split(x[candidates[parts["train"]]], y[candidates[parts["train"]]])
+    val = Split(x[candidates[parts["val"]]], y[candidates[parts["val"]]])
+    sources = [str(train_path)]
+    if test_file is None:
+        test = Split(x[~in_first_half], y[~in_first_half])
+        # ALAD then re-balances test to 20% anomalies by sampling them; the second half holds
+        # fewer (19.7%), so that step keeps every record and only shuffles: it is left out.
+        test_words = "test = the second half"
+    else:
+        test_path = require_file(folder / "corrected.gz", KDD99_ORIGIN)
+        test_records = read_records(test_path, ("label",))
+        test = Split(encoding.transform(test_records, str(test_path)),
+                     (test_records["label"] == "normal.").to_numpy().astype(np.int8))
+        sources.append(str(test_path))
+        test_words = "test = all of corrected.gz"
+    notes = (f"ALAD/EGBAD protocol: 'normal.' is the anomaly class (label 1). The 10% file is "
+             f"halved with pandas sample(frac=0.5, random_state=42); the attack records of the "
+             f"first half are split into train ({len(train)}) and val (a {val_fraction:g} "
+             f"hold-out with seed {seed}: {len(val)}); {test_words} ({len(test)} records, "
+             f"{test.y.mean():.2%} anomalous). One-hot categories come from the whole 10% file.")
+    return Dataset(name="kdd99", kind="tabular", train=train, val=val, test=test,
+                   meta={"source": sources, "feature_names": encoding.feature_names,
+                         "scaling": minmax_stats(train.x), "notes": notes})
+
+
+def load_nsl_kdd(arg: str | None, data_dir: str | None, *, seed: int = 42,
+                 val_fraction: float = 0.1, test_file: str = "KDDTest+") -> Dataset:
+    """NSL-KDD: train on the normal connections of KDDTrain+, test on KDDTest+ (or KDDTest-21).
+
+    122 features: the 38 numeric ones, then one-hot protocol_type, service and flag with
+    categories from KDDTrain+ (an unseen category encodes as all zeros). Anomaly = any attack.
+    The attack records of KDDTrain+ are in neither train nor val; `meta["train_anomalies"]`
+    counts them.
+
+    Args:
+        seed: seeds the val hold-out.
+        val_fraction: the share of KDDTrain+'s normal records held out for val.
+        test_file: "KDDTest+" or "KDDTest-21" (the harder records of KDDTest+).
+
+    Raises:
+        DatasetError: a bad option or a malformed record.
+        DataFileNotFoundError: a file is missing.
+    """
+    reject_argument("nsl-kdd", arg)
+    if test_file not in NSL_KDD_TEST_FILES:
+        raise DatasetError(f"nsl-kdd test_file must be one of {', '.join(NSL_KDD_TEST_FILES)}, "
+                           f"got {test_file!r}")
+    folder = resolve_data_dir(data_dir) / "nsl_kdd"
+    train_path = require_file(folder / "KDDTrain+.txt.gz", NSL_KDD_ORIGIN)
+    test_path = require_file(folder / f"{test_file}.txt.gz", NSL_KDD_ORIGIN)
+    trailing = ("label", "difficulty")
+    records = read_records(train_path, trailing)
+    test_records = read_records(test_path, trailing)
+    encoding = ConnectionEncoding.fit(records, NSL_KDD_CATEGORICAL)
+
+    is_attack = (records["label"] != "normal").to_numpy()
+    normal = records[~is_attack]
+    x_normal = encoding.transform(normal, str(train_path))
+    parts = seeded_split(len(normal), {"val": val_fraction}, seed,
+                         what="normal records of KDDTrain+")
+    train = Split(x_normal[parts["train"]], np.zeros(len(parts["train"]), dtype=np.int8))
+    val = Split(x_normal[parts["val"]], np.zeros(len(parts["val"]), dtype=np.int8))
+    test = Split(encoding.transform(test_records, str(test_path)),
+                 (test_records["label"] != "normal").to_numpy().astype(np.int8))
+    notes = (f"Anomaly = any attack. The normal records of KDDTrain+ are split into train "
+             f"({len(train)}) and val (a {val_fraction:g} hold-out with seed {seed}: "
+             f"{len(val)}); its {int(is_attack.sum())} attack records are not used; test = "
+             f"{test_file} ({len(test)} records, {test.y.mean():.2%} anomalous). One-hot "
+             f"categories come from KDDTrain+.")
+    return Dataset(name="nsl-kdd", kind="tabular", train=train, val=val, test=test,
+                   meta={"source": [str(train_path), str(test_path)],
+                         "feature_names": encoding.feature_names,
+                         "scaling": minmax_stats(train.x),
+                         "train_anomalies": int(is_attack.sum()), "notes": notes})
