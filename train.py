@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -59,6 +62,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--strategy", choices=STRATEGIES, default="auto",
                         help="tf.distribute strategy: auto = MirroredStrategy on several GPUs, "
                              "else the default strategy; multi-worker reads TF_CONFIG")
+    parser.add_argument("--mixed-precision", choices=("none", "float16", "bfloat16"),
+                        default="none",
+                        help="compute in float16 (with loss scaling) or bfloat16, weights and "
+                             "scores in float32: for GPUs; on most CPUs it is slower")
+    parser.add_argument("--jit", action="store_true",
+                        help="XLA-compile the train step (on CPU, gradient-penalty steps took "
+                             "minutes to compile)")
     parser.add_argument("--output", default=None,
                         help="export folder (default: saved_models/<model>-<dataset>)")
     parser.add_argument("--json", default=None, metavar="PATH",
@@ -94,14 +104,28 @@ def make_strategy(name: str):
     """The tf.distribute strategy called `name` (see --strategy)."""
     import tensorflow as tf
 
+    if name == "multi-worker":  # before anything starts TensorFlow's runtime (listing devices)
+        return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_logical_devices("GPU")
     if name == "auto":
         return tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
     if name == "one-device":
         return tf.distribute.OneDeviceStrategy("/gpu:0" if gpus else "/cpu:0")
-    if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    return tf.distribute.MultiWorkerMirroredStrategy()
+    return tf.distribute.MirroredStrategy()
+
+
+@contextlib.contextmanager
+def precision_policy(name: str) -> Iterator[None]:
+    """Build models under mixed_<name> precision ("none": leave the policy as it is)."""
+    import keras
+
+    previous = keras.mixed_precision.global_policy()
+    if name != "none":
+        keras.mixed_precision.set_global_policy(f"mixed_{name}")
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
 
 
 def is_chief(strategy) -> bool:
@@ -136,32 +160,43 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
     from zoo import evaluation, export, metrics
 
     started = time.time()
+    strategy = make_strategy(args.strategy)  # first: multi-worker collectives need a fresh TF
     keras.utils.set_random_seed(args.seed)
     print(f"loading dataset {args.dataset}", flush=True)
     ds = datasets.load(args.dataset, data_dir=args.data_dir, **args.dataset_options)
     detector = zoo.get(args.model)
-    strategy = make_strategy(args.strategy)
-    with strategy.scope():
+    with strategy.scope(), precision_policy(args.mixed_precision):
         model = detector.for_dataset(ds, **{"seed": args.seed, **args.overrides})
-        model.compile()
+        model.compile(jit_compile=args.jit)
     epochs = args.epochs or detector.DEFAULT_EPOCHS
     stride = args.stride or int(ds.meta.get("window", 1))
     output = Path(args.output) if args.output else default_output(args.model, args.dataset)
+    chief = is_chief(strategy)
+    # Each worker keeps its own checkpoints beside the output, so that each can resume.
+    worker = "" if chief else f"-worker{strategy.cluster_resolver.task_id}"
+    backup = output.with_name(f"{output.name}.backup{worker}")
+    if not chief:
+        # Every worker saves (saving may need them all), the others into a folder then removed.
+        output = Path(tempfile.mkdtemp(prefix="zoo-worker-")) / output.name
 
     x_train, _ = ds.examples("train", stride=1)
-    train_data = (tf.data.Dataset.from_tensor_slices(np.ascontiguousarray(x_train))
+    inputs = np.ascontiguousarray(x_train)
+    if detector.USES_KNOWN_ANOMALIES:  # (x, known) pairs; no marks = all normal
+        known = ds.train.known if ds.train.known is not None else np.zeros(len(x_train), np.int8)
+        inputs = (inputs, known)
+    train_data = (tf.data.Dataset.from_tensor_slices(inputs)
                   .shuffle(len(x_train), seed=args.seed).batch(args.batch_size)
                   .prefetch(tf.data.AUTOTUNE))
-    backup = output.with_name(output.name + ".backup")
     print(f"training {model.name} on {len(x_train)} examples of shape "
           f"{list(ds.example_shape)} for {epochs} epochs ({strategy.num_replicas_in_sync} "
           f"replica(s)); checkpoints in {backup}", flush=True)
-    verbose = 1 if sys.stdout.isatty() else 2  # a progress bar on a terminal, a line per epoch in logs
+    verbose = 1 if sys.stdout.isatty() else 2  # a progress bar on a terminal, else a line/epoch
     history = model.fit(
         train_data, epochs=epochs, shuffle=False, verbose=verbose,
         callbacks=[keras.callbacks.BackupAndRestore(str(backup)),
                    keras.callbacks.TerminateOnNaN(), *callbacks])
-    last = {name: values[-1] for name, values in history.history.items() if values}
+    last = {name: float(np.ravel(values[-1])[0])  # multi-worker logs carry a leading axis
+            for name, values in history.history.items() if values}
     if not all(np.isfinite(v) for v in last.values()):
         raise zoo.DetectorError(f"training diverged (non-finite loss: {last}); nothing exported")
 
@@ -177,10 +212,13 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
               "seed": args.seed, "epochs": epochs, "batch_size": args.batch_size,
               "stride": stride, "quantile": args.quantile, "strategy": args.strategy,
               "threshold": threshold, "metrics": results, "history": last,
-              "train_seconds": round(time.time() - started, 1)}
-    if is_chief(strategy):
-        export.export(model, output, record)
+              "run_seconds": round(time.time() - started, 1),
+              "weights_sha256": export.weights_digest(model)}
+    export.export(model, output, record)
+    if chief:
         print(f"exported to {output} (TF Serving: --model_base_path={output / export.SERVING_DIR})")
+    else:
+        shutil.rmtree(output.parent, ignore_errors=True)
     if args.json:
         Path(args.json).write_text(json.dumps(record, indent=2, default=float) + "\n")
     return record

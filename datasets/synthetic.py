@@ -32,7 +32,8 @@ def _plant_anomalies(values: np.ndarray, t: np.ndarray, rng: np.random.Generator
     # Slots leave room for a window of context either side of each anomaly.
     slot = len(values) // len(kinds)
     if slot < 100:
-        raise DatasetError(f"test part of {len(values)} steps is too short for {len(kinds)} anomalies")
+        raise DatasetError(f"test part of {len(values)} steps is too short for {len(kinds)} "
+                           "anomalies")
     for i, kind in enumerate(rng.permutation(kinds)):
         start = i * slot + int(rng.integers(10, slot - length[kind] - 10))
         span = slice(start, start + length[kind])

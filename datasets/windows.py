@@ -57,3 +57,23 @@ def window_to_point_scores(window_scores: np.ndarray, n_points: int, length: int
     for offset in range(length):
         np.maximum.at(points, starts + offset, window_scores)
     return points
+
+
+def window_dataset(series: np.ndarray, length: int, stride: int = 1, batch_size: int = 256):
+    """Batches of windows of `series` [time, features] as a tf.data pipeline, cut lazily.
+
+    Only the series and the window starts are held: each batch gathers its own windows, so
+    memory does not grow with length × number of windows.
+
+    Returns:
+        A tf.data.Dataset of float32 [batch, length, features], windows in order.
+    """
+    import tensorflow as tf  # noqa: PLC0415 (the rest of datasets needs no TensorFlow)
+
+    values = tf.constant(np.asarray(series, dtype=np.float32))
+    starts = window_starts(len(series), length, stride)
+    offsets = tf.range(length, dtype=tf.int64)
+    return (tf.data.Dataset.from_tensor_slices(starts).batch(batch_size)
+            .map(lambda first: tf.gather(values, first[:, None] + offsets),
+                 num_parallel_calls=tf.data.AUTOTUNE)
+            .prefetch(tf.data.AUTOTUNE))

@@ -33,10 +33,14 @@ def check_config_round_trip(model: AnomalyDetector) -> None:
 
 
 def check_trains(model: AnomalyDetector, x: np.ndarray, batch_size: int = 16,
-                 epochs: int = 1) -> dict[str, float]:
-    """fit runs, reports finite losses for every player and changes every player's weights."""
+                 epochs: int = 1, labels: np.ndarray | None = None) -> dict[str, float]:
+    """fit runs, reports finite losses for every player and changes every player's weights.
+
+    `labels`: what fit takes beside `x`, for a model that trains on pairs (known anomalies).
+    """
     before = {p: [v.numpy().copy() for v in model.player_variables(p)] for p in model.PLAYERS}
-    history = model.fit(x, batch_size=batch_size, epochs=epochs, verbose=0, shuffle=False)
+    history = model.fit(x, labels, batch_size=batch_size, epochs=epochs, verbose=0,
+                        shuffle=False)
     logs = {k: v[-1] for k, v in history.history.items()}
     assert logs, "train_step reported no metrics"
     assert all(np.isfinite(v) for v in logs.values()), logs
@@ -48,7 +52,7 @@ def check_trains(model: AnomalyDetector, x: np.ndarray, batch_size: int = 16,
 
 
 def check_save_reload(model: AnomalyDetector, x_train: np.ndarray, x_eval: np.ndarray,
-                      folder: Path) -> AnomalyDetector:
+                      folder: Path, train_labels: np.ndarray | None = None) -> AnomalyDetector:
     """.keras reload gives equal scores, threshold and optimizer state, and fits further."""
     path = folder / "model.keras"
     model.save(path)
@@ -61,7 +65,7 @@ def check_save_reload(model: AnomalyDetector, x_train: np.ndarray, x_eval: np.nd
         assert int(loaded.iterations.numpy()) == int(saved.iterations.numpy())
         for a, b in zip(saved.variables, loaded.variables):
             np.testing.assert_allclose(a.numpy(), b.numpy())
-    check_trains(reloaded, x_train)
+    check_trains(reloaded, x_train, labels=train_labels)
     return reloaded
 
 
@@ -75,7 +79,8 @@ def check_export_new_process(model: AnomalyDetector, x_eval: np.ndarray, folder:
     script = textwrap.dedent(f"""
         import numpy as np, tensorflow as tf
         loaded = tf.saved_model.load({str(serving)!r})
-        out = loaded.signatures["serving_default"](inputs=tf.constant(np.load({str(folder / 'inputs.npy')!r})))
+        inputs = tf.constant(np.load({str(folder / 'inputs.npy')!r}))
+        out = loaded.signatures["serving_default"](inputs=inputs)
         np.save({str(folder / 'score.npy')!r}, out["score"].numpy())
         np.save({str(folder / 'is_anomaly.npy')!r}, out["is_anomaly"].numpy())
     """)
@@ -94,7 +99,11 @@ def check_export_new_process(model: AnomalyDetector, x_eval: np.ndarray, folder:
 def check_bad_inputs(model: AnomalyDetector, x_eval: np.ndarray) -> None:
     """Wrong shape, NaN and empty inputs give a DetectorError naming the problem, in `score`
     and in the serving function."""
-    wrong = np.zeros((2, *[d + 1 for d in model.example_shape]), model.INPUT_DTYPE)
+    fixed_axes = [d for d in model.example_shape if d is not None]
+    # A wrong length on every fixed axis; with none fixed (padded sessions), one axis too many.
+    wrong_shape = ([d + 1 if d is not None else 3 for d in model.example_shape] if fixed_axes
+                   else [3] * len(model.example_shape) + [2])
+    wrong = np.zeros((2, *wrong_shape), model.INPUT_DTYPE)
     with pytest.raises(DetectorError, match="expects"):
         model.score(wrong)
     with pytest.raises(DetectorError, match="empty"):
@@ -104,20 +113,25 @@ def check_bad_inputs(model: AnomalyDetector, x_eval: np.ndarray) -> None:
         poisoned.flat[0] = np.nan
         with pytest.raises(DetectorError, match="NaN"):
             model.score(poisoned)
-    with pytest.raises(tf.errors.InvalidArgumentError, match="inputs must have shape"):
-        model.serve(tf.constant(wrong))
+    if fixed_axes:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="inputs must have shape"):
+            model.serve(tf.constant(wrong))
 
 
 def run_detector_checks(model: AnomalyDetector, x_train: np.ndarray, x_eval: np.ndarray,
-                        folder: Path) -> AnomalyDetector:
+                        folder: Path, train_labels: np.ndarray | None = None) -> AnomalyDetector:
     """Every shared check, in order: config, training, calibration, bad input, .keras reload,
-    export to a new process. Returns the reloaded model."""
+    export to a new process. Returns the reloaded model.
+
+    `train_labels`: fit's second argument, for models that train on (x, labels) pairs
+    (USES_KNOWN_ANOMALIES).
+    """
     check_config_round_trip(model)
-    check_trains(model, x_train)
+    check_trains(model, x_train, labels=train_labels)
     threshold = model.calibrate(x_train)
     assert np.isfinite(threshold)
     assert model.predict_labels(x_train).mean() <= 0.05  # quantile 0.99 of these very scores
     check_bad_inputs(model, x_eval)
-    reloaded = check_save_reload(model, x_train, x_eval, folder)
+    reloaded = check_save_reload(model, x_train, x_eval, folder, train_labels)
     check_export_new_process(model, x_eval, folder)
     return reloaded

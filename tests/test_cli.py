@@ -113,7 +113,7 @@ def test_a_killed_run_resumes_from_its_last_epoch(tmp_path):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--model", "nope"], "unknown model 'nope'; known: tanogan"),
+    (["--model", "nope"], "unknown model 'nope'; known: "),
     (["--dataset", "nope"], "unknown dataset 'nope'; known: synthetic"),
     (["--dataset-option", "window=5000"], "shorter than one window of 5000"),
     (["--dataset-option", "colour=3"], "has no option colour"),
@@ -146,3 +146,54 @@ def test_help_explains_every_flag(capsys):
     for flag in ("--model", "--dataset", "--data-dir", "--epochs", "--batch-size", "--seed",
                  "--strategy", "--output", "--json"):
         assert flag in text
+
+
+@pytest.mark.parametrize("flags", [["--mixed-precision", "float16"],
+                                   ["--mixed-precision", "bfloat16"], ["--jit"]])
+def test_precision_and_jit_flags_train_and_export(flags, tmp_path):
+    record = train.run(train.parse_args([*TINY, *flags, "--epochs", "1",
+                                         "--output", str(tmp_path / "out")]))
+    assert all(np.isfinite(v) for v in record["history"].values())
+    model, metadata = export.load(tmp_path / "out")
+    expected = {"--jit": "float32"}.get(flags[0], f"mixed_{flags[-1]}")
+    assert model.dtype_policy.name == expected
+    if flags[-1] == "float16":
+        assert isinstance(model.generator_optimizer, keras.optimizers.LossScaleOptimizer)
+    assert keras.mixed_precision.global_policy().name == "float32"  # restored after the run
+    assert np.isfinite(model.score(np.full((2, 20, 1), 20.0, np.float32))).all()
+
+
+def test_scoring_a_csv_in_lazy_chunks_equals_scoring_in_memory(trained, tmp_path):
+    import pandas as pd
+
+    import datasets
+    from datasets import windows
+
+    output, _ = trained
+    model, _ = export.load(output)
+    ds = datasets.load("synthetic", window=20, train_length=400, val_length=200,
+                       test_length=600, n_point=2, n_contextual=1, n_collective=1)
+    series = tmp_path / "series.csv"
+    pd.DataFrame({"timestamp": np.arange(len(ds.test.x)), "value": ds.test.x[:, 0]}).to_csv(
+        series, index=False)
+    out = tmp_path / "scores.csv"
+    assert evaluate.main(["--model-dir", str(output), "--input", str(series), "--scores-out",
+                          str(out), "--stride", "5", "--batch-size", "7"]) == 0
+    chunked = pd.read_csv(out)
+    in_memory = windows.window_to_point_scores(
+        model.score(np.ascontiguousarray(ds.examples("test", stride=5)[0])), len(ds.test.x), 20, 5)
+    np.testing.assert_allclose(chunked["score"].to_numpy(), in_memory, atol=1e-5)
+    np.testing.assert_array_equal(chunked["is_anomaly"].to_numpy(),
+                                  in_memory > float(model.threshold.numpy()))
+    assert list(chunked.columns) == ["index", "timestamp", "score", "is_anomaly"]
+
+
+def test_the_same_seed_gives_the_same_model_and_scores_bit_for_bit(tmp_path):
+    records = [train.run(train.parse_args([*TINY, "--epochs", "1", "--seed", "7",
+                                           "--output", str(tmp_path / f"run{i}")]))
+               for i in range(2)]
+    assert records[0]["weights_sha256"] == records[1]["weights_sha256"]
+    assert records[0]["metrics"] == records[1]["metrics"]
+    first, second = (export.load(tmp_path / f"run{i}")[0] for i in range(2))
+    windows = np.random.default_rng(0).uniform(15, 25, size=(4, 20, 1)).astype(np.float32)
+    np.testing.assert_array_equal(first.score(windows), second.score(windows))

@@ -5,10 +5,14 @@ Importing `zoo` registers every model with Keras, so `keras.models.load_model` c
 
 from __future__ import annotations
 
+from zoo.anoean import AnoEAN
 from zoo.base import AnomalyDetector, DetectorError
+from zoo.gru_vae import GRUVAE
 from zoo.tanogan import TAnoGAN
 
 _MODELS: dict[str, type[AnomalyDetector]] = {
+    "anoean": AnoEAN,
+    "gru_vae": GRUVAE,
     "tanogan": TAnoGAN,
 }
 
@@ -40,4 +44,4 @@ def name_of(model: AnomalyDetector) -> str:
     raise DetectorError(f"{type(model).__name__} is not a registered zoo model")
 
 
-__all__ = ["AnomalyDetector", "DetectorError", "get", "name_of", "names"]
+__all__ = ["AnoEAN", "AnomalyDetector", "DetectorError", "GRUVAE", "get", "name_of", "names"]

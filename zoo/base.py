@@ -11,13 +11,15 @@ An `AnomalyDetector` is a `keras.Model` with its own `train_step`. Around that i
 - `serve(inputs)`: the serving signature, `{"score", "is_anomaly"}`.
 
 A subclass writes `build_networks`, `score_scaled`, `train_step`, `player_variables` and
-`dataset_defaults`, and lists its players and their default optimizers.
+`dataset_defaults`, and lists its players and their default optimizers. A weakly supervised one
+(it also learns from a few labelled anomalies) sets `USES_KNOWN_ANOMALIES` and trains on
+(inputs, known) pairs.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import keras
 import numpy as np
@@ -35,7 +37,8 @@ class AnomalyDetector(keras.Model):
     """Base class of the zoo's models (see the module docstring for the contract).
 
     Args:
-        example_shape: shape of one input without the batch axis, e.g. (60, 1) for windows.
+        example_shape: shape of one input without the batch axis, e.g. (60, 1) for windows;
+            None for an axis of any length (padded sessions).
         scaling: {"min": [...], "max": [...]} per feature, fitted on training data; None for
             inputs that are not scaled (log keys).
         seed: seeds the model's random draws (noise, latent starting points).
@@ -48,16 +51,22 @@ class AnomalyDetector(keras.Model):
     INPUT_DTYPE = "float32"
     #: Epochs train.py runs when --epochs is not given.
     DEFAULT_EPOCHS: int = 10
+    #: Whether the model trains on (inputs, known) pairs, `known` int [batch] marking the few
+    #: labelled training anomalies (1) among normal data (0), as in `datasets.Split.known`;
+    #: False: it trains on inputs alone.
+    USES_KNOWN_ANOMALIES: bool = False
 
     def __init__(self, example_shape: Sequence[int], scaling: Mapping[str, Any] | None = None,
                  seed: int = 0, **kwargs):
         super().__init__(**kwargs)
-        self.example_shape = tuple(int(d) for d in example_shape)
+        self.example_shape = tuple(None if d is None else int(d) for d in example_shape)
         self.scaling = dict(scaling) if scaling else None
         self.seed = int(seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
+        # float32 whatever the policy: raw values (byte counts, say) overflow float16.
         self.scaler = (MinMaxScaling(self.scaling["min"], self.scaling["max"], self.FEATURE_RANGE,
-                                     name="scaler") if self.scaling else None)
+                                     name="scaler", dtype="float32") if self.scaling else None)
+        self._score_function = None  # traced on first use by `score`
         # +inf: nothing is flagged until `calibrate` sets a real threshold.
         self.threshold = self.add_weight(name="threshold", shape=(), trainable=False,
                                          initializer=keras.initializers.Constant(math.inf))
@@ -110,8 +119,10 @@ class AnomalyDetector(keras.Model):
         super().build((None, *self.example_shape))
 
     def get_config(self) -> dict[str, Any]:
+        # The dtype policy too, so a mixed-precision model reloads as one.
         return {"example_shape": list(self.example_shape), "scaling": self.scaling,
-                "seed": self.seed, "name": self.name}
+                "seed": self.seed, "name": self.name,
+                "dtype": keras.dtype_policies.serialize(self.dtype_policy)}
 
     # ----- optimizers ---------------------------------------------------------------------
 
@@ -121,6 +132,8 @@ class AnomalyDetector(keras.Model):
 
         Call it inside `strategy.scope()` when training under a distribution strategy: the
         optimizers are built here, on the model's variables.
+
+        Under the mixed_float16 policy each optimizer is wrapped in a LossScaleOptimizer.
 
         Args:
             jit_compile: XLA-compile the train step (off by default: on CPU it made
@@ -140,6 +153,10 @@ class AnomalyDetector(keras.Model):
             self.build()
         for player in self.PLAYERS:
             optimizer = optimizers.get(f"{player}_optimizer") or self.default_optimizer(player)
+            if (self.dtype_policy.name == "mixed_float16"
+                    and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer)):
+                # float16 gradients underflow without loss scaling (see `minimize`).
+                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
             optimizer.build(self.player_variables(player))
             setattr(self, f"{player}_optimizer", optimizer)
 
@@ -154,6 +171,29 @@ class AnomalyDetector(keras.Model):
             config[f"{p}_optimizer"]) for p in self.PLAYERS}
         self.compile(jit_compile=config.get("jit_compile", False),
                      steps_per_execution=config.get("steps_per_execution", 1), **optimizers)
+
+    def minimize(self, player: str, loss: tf.Tensor, tape: tf.GradientTape) -> None:
+        """One optimizer step of `player` on `loss`, recorded by `tape`.
+
+        Under mixed_float16 the optimizer is a LossScaleOptimizer that expects the gradients of
+        the scaled loss: `output_gradients` scales them without re-entering the tape.
+        """
+        optimizer = getattr(self, f"{player}_optimizer")
+        variables = self.player_variables(player)
+        scale = optimizer.scale_loss(tf.ones_like(loss))
+        gradients = tape.gradient(loss, variables, output_gradients=scale)
+        optimizer.apply_gradients(zip(gradients, variables))
+
+    def tracker_results(self) -> dict[str, tf.Tensor]:
+        """The logs `train_step` and `test_step` return: each loss tracker's current result.
+
+        Under MultiWorkerMirroredStrategy Keras reduces logs along a leading axis and fails on
+        scalars ("Invalid reduction dimension 0"), so there each result gets that axis.
+        """
+        results = {m.name: m.result() for m in self.metrics}
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            results = {name: tf.reshape(value, [1]) for name, value in results.items()}
+        return results
 
     # ----- scoring ------------------------------------------------------------------------
 
@@ -172,9 +212,11 @@ class AnomalyDetector(keras.Model):
             x = np.asarray(x, dtype=self.INPUT_DTYPE)
         except (TypeError, ValueError) as err:
             raise DetectorError(f"inputs cannot be read as {self.INPUT_DTYPE}: {err}") from None
-        if x.ndim != len(self.example_shape) + 1 or x.shape[1:] != self.example_shape:
+        if x.ndim != len(self.example_shape) + 1 or any(
+                want is not None and got != want for got, want in zip(x.shape[1:],
+                                                                      self.example_shape)):
             raise DetectorError(f"inputs have shape {list(x.shape)}; {self.name} expects "
-                                f"[batch, {', '.join(map(str, self.example_shape))}]")
+                                f"{self._shape_text()}")
         if len(x) == 0:
             raise DetectorError("inputs are empty: give at least one example")
         if not np.all(np.isfinite(x)):
@@ -185,12 +227,40 @@ class AnomalyDetector(keras.Model):
     def score(self, x: Any, batch_size: int = 256, verbose: int = 0) -> np.ndarray:
         """Anomaly scores of raw inputs: float32 [batch], higher = more anomalous.
 
+        Batches go through one traced function, on this process only: unlike `predict`, scoring
+        never shards the inputs across the workers of a distribution strategy.
+
         Raises:
             DetectorError: `x` has the wrong shape, is empty or holds NaN/inf.
         """
         x = self.check_inputs(x)
-        return np.asarray(self.predict(x, batch_size=batch_size, verbose=verbose),
-                          dtype=np.float32)
+        batches = (x[start:start + batch_size] for start in range(0, len(x), batch_size))
+        return self.score_batches(batches, total=len(x), verbose=verbose)
+
+    def score_batches(self, batches: Iterable[Any], total: int | None = None,
+                      verbose: int = 0) -> np.ndarray:
+        """Scores of a stream of input batches (e.g. a tf.data pipeline), in order.
+
+        Memory holds one batch of inputs at a time, plus the scores.
+
+        Args:
+            batches: raw input batches [batch, *example_shape].
+            total: the number of examples, for the progress bar.
+            verbose: 1 for a progress bar.
+        """
+        if self._score_function is None:
+            self._score_function = tf.function(self.__call__,
+                                               input_signature=[self.input_signature()])
+        progress = keras.utils.Progbar(total, verbose=verbose, unit_name="example")
+        scores = []
+        for batch in batches:
+            batch = self.check_inputs(batch)
+            scores.append(self._score_function(batch).numpy())
+            if verbose:
+                progress.add(len(batch))
+        if not scores:
+            raise DetectorError("no input batches to score")
+        return np.concatenate(scores).astype(np.float32)
 
     def calibrate(self, x_normal: Any, quantile: float | None = None,
                   contamination: float | None = None, batch_size: int = 256) -> float:
@@ -225,6 +295,10 @@ class AnomalyDetector(keras.Model):
 
     # ----- serving ------------------------------------------------------------------------
 
+    def _shape_text(self) -> str:
+        dims = ", ".join("any" if d is None else str(d) for d in self.example_shape)
+        return f"[batch, {dims}]"
+
     def input_signature(self) -> tf.TensorSpec:
         """The serving input: a batch named `inputs`."""
         return tf.TensorSpec([None, *self.example_shape], self.INPUT_DTYPE, name="inputs")
@@ -235,10 +309,11 @@ class AnomalyDetector(keras.Model):
         A batch of the wrong shape or with NaN fails here with a message naming the expected
         shape, not deep inside a layer.
         """
-        expected = tf.constant([*self.example_shape], tf.int32)
+        fixed = [i for i, d in enumerate(self.example_shape) if d is not None]
         tf.debugging.assert_equal(
-            tf.shape(inputs)[1:], expected,
-            message=f"inputs must have shape [batch, {', '.join(map(str, self.example_shape))}]")
+            tf.gather(tf.shape(inputs)[1:], fixed),
+            tf.constant([self.example_shape[i] for i in fixed], tf.int32),
+            message=f"inputs must have shape {self._shape_text()}")
         if self.INPUT_DTYPE.startswith("float"):
             inputs = tf.debugging.assert_all_finite(inputs, "inputs hold NaN or infinite values")
         score = self(inputs)

@@ -1,4 +1,5 @@
-"""Building blocks shared by the zoo's models: input scaling and recurrent stacks."""
+"""Building blocks shared by the zoo's models: input scaling, recurrent, dense and strided
+convolution stacks."""
 
 from __future__ import annotations
 
@@ -50,3 +51,21 @@ def lstm_stack(units: Sequence[int], name: str) -> keras.Sequential:
     """LSTM layers of the given widths, each returning its whole sequence [batch, time, units]."""
     return keras.Sequential([layers.LSTM(u, return_sequences=True, name=f"lstm_{u}_{i}")
                              for i, u in enumerate(units)], name=name)
+
+
+def dense_stack(units: Sequence[int], name: str,
+                activation: str = "leaky_relu") -> keras.Sequential:
+    """Dense layers of the given widths, each followed by `activation`: [batch, in] -> [batch,
+    units[-1]]."""
+    return keras.Sequential([layers.Dense(u, activation=activation, name=f"dense_{u}_{i}")
+                             for i, u in enumerate(units)], name=name)
+
+
+def strided_conv_stack(filters: Sequence[int], name: str, kernel_size: int = 4,
+                       activation: str = "leaky_relu") -> keras.Sequential:
+    """Conv2D layers of `kernel_size` and stride 2 (each halves height and width), then a flatten:
+    images [batch, height, width, channels] -> features [batch, flattened]."""
+    return keras.Sequential(
+        [*(layers.Conv2D(f, kernel_size, strides=2, padding="same", activation=activation,
+                         name=f"conv_{f}_{i}") for i, f in enumerate(filters)),
+         layers.Flatten(name="flatten")], name=name)

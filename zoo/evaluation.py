@@ -10,7 +10,7 @@ import dataclasses
 
 import numpy as np
 
-from datasets import Dataset, windows
+from datasets import Dataset, DatasetError, windows
 from zoo import metrics
 from zoo.base import AnomalyDetector
 
@@ -35,21 +35,41 @@ def calibration_inputs(ds: Dataset, stride: int = 1) -> np.ndarray:
     x, y = ds.examples("val", stride=stride)
     normal = x[y == 0]
     if len(normal) == 0:
-        raise ValueError(f"dataset {ds.name!r} has no normal validation examples to calibrate on")
+        raise DatasetError(f"dataset {ds.name!r} has no normal validation examples to "
+                           "calibrate a threshold on")
     return normal
+
+
+def score_series(model: AnomalyDetector, values: np.ndarray, stride: int = 1,
+                 batch_size: int = 256, verbose: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Score a raw series of any length, its windows cut lazily batch by batch.
+
+    Args:
+        model: a detector of windows [window, features].
+        values: float32 [time, features], raw.
+        stride: steps between window starts (the last window is aligned to the end).
+
+    Returns:
+        point scores float32 [time] (max over the covering windows) and window scores.
+    """
+    length = model.example_shape[0]
+    starts = windows.window_starts(len(values), length, stride)
+    window_scores = model.score_batches(
+        windows.window_dataset(values, length, stride, batch_size), total=len(starts),
+        verbose=verbose)
+    return (windows.window_to_point_scores(window_scores, len(values), length, stride),
+            window_scores)
 
 
 def score_split(model: AnomalyDetector, ds: Dataset, split: str = "test", stride: int = 1,
                 batch_size: int = 256, verbose: int = 0) -> SplitScores:
     """Score every example of `split`; for series, map window scores back to points."""
-    x, y = ds.examples(split, stride=stride)
-    example_scores = model.score(x, batch_size=batch_size, verbose=verbose)
-    if ds.kind != "series":
-        return SplitScores(example_scores, np.asarray(y, np.int8), example_scores)
     part = ds.split(split)
-    points = windows.window_to_point_scores(example_scores, len(part.y), int(ds.meta["window"]),
-                                            stride)
-    return SplitScores(points, np.asarray(part.y, np.int8), example_scores)
+    if ds.kind == "series":
+        points, window_scores = score_series(model, part.x, stride, batch_size, verbose)
+        return SplitScores(points, np.asarray(part.y, np.int8), window_scores)
+    scores = model.score(part.x, batch_size=batch_size, verbose=verbose)
+    return SplitScores(scores, np.asarray(part.y, np.int8), scores)
 
 
 def evaluate(model: AnomalyDetector, ds: Dataset, split: str = "test", stride: int = 1,

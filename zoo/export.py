@@ -18,6 +18,7 @@ each by an atomic rename. A lock file keeps two exports from interleaving.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import platform
@@ -46,7 +47,17 @@ def package_versions() -> dict[str, str]:
     import sklearn  # noqa: PLC0415 (only needed here)
 
     return {"python": platform.python_version(), "tensorflow": tf.__version__,
-            "keras": keras.__version__, "numpy": np.__version__, "scikit-learn": sklearn.__version__}
+            "keras": keras.__version__, "numpy": np.__version__,
+            "scikit-learn": sklearn.__version__}
+
+
+def weights_digest(model: keras.Model) -> str:
+    """sha256 of every weight of `model`, in order: equal digests mean equal models (used to
+    check reproducibility and that workers of one training agree)."""
+    digest = hashlib.sha256()
+    for weight in model.weights:
+        digest.update(np.ascontiguousarray(keras.ops.convert_to_numpy(weight)).tobytes())
+    return digest.hexdigest()
 
 
 def serving_versions(output: Path) -> list[int]:
@@ -132,7 +143,9 @@ def export(model: AnomalyDetector, output: str | os.PathLike,
         threshold = float(model.threshold.numpy())
         record = _json_ready({**(metadata or {}), "class": type(model).__name__,
                               "config": model.get_config(), "threshold": threshold,
-                              "serving_version": version, "versions": package_versions()})
+                              "serving_version": version,
+                              "weights_sha256": weights_digest(model),
+                              "versions": package_versions()})
         staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
         try:
             write_saved_model(model, staging / SERVING_DIR / str(version))

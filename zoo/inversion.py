@@ -60,12 +60,19 @@ def invert(x: tf.Tensor, z_init: tf.Tensor,
         score: float32 [batch], higher = further from anything the generator makes.
         z: the latents reached, [batch, *latent_shape].
     """
-    x = tf.convert_to_tensor(x)
-    x_features = [tf.stop_gradient(f) for f in features(x)]
+    # Scores are computed in float32 even when the networks run in a mixed-precision policy.
+    x = tf.cast(x, tf.float32)
+    z_init = tf.cast(z_init, tf.float32)
+
+    def float32_features(v: tf.Tensor) -> list[tf.Tensor]:
+        return [tf.cast(f, tf.float32) for f in features(v)]
+
+    x_features = [tf.stop_gradient(f) for f in float32_features(x)]
 
     def loss_of(z: tf.Tensor) -> tf.Tensor:
-        generated = generator(z)
-        return inversion_loss(x, generated, x_features, features(generated), feature_weights)
+        generated = tf.cast(generator(z), tf.float32)
+        return inversion_loss(x, generated, x_features, float32_features(generated),
+                              feature_weights)
 
     def adam_step(step, z, m, v):
         with tf.GradientTape() as tape:

@@ -205,3 +205,100 @@ def test_shared_nsl_kdd_matches_the_source_counts(shared_data):
     assert all(np.isfinite(split.x).all() for split in (ds.train, ds.val, ds.test))
     hard = kdd.load_nsl_kdd(None, str(shared_data), test_file="KDDTest-21")
     assert len(hard.test) == 11850 and int(hard.test.y.sum()) == 9698
+
+
+def test_nsl_kdd_adds_a_seeded_sample_of_training_attacks_as_known_anomalies(tiny_nsl):
+    ds = kdd.load_nsl_kdd(None, str(tiny_nsl), known_anomaly_fraction=0.2)
+    # 20 normal records: 2 to val, 18 to train; 0.2 of 18 = 3.6 -> 4 of the 10 neptune records
+    assert len(ds.train) == 22 and ds.train.known.sum() == 4
+    np.testing.assert_array_equal(ds.train.known, ds.train.y)
+    known_rows = ds.train.x[ds.train.known == 1, 0].astype(int)  # duration = record index
+    assert all(i % 3 == 0 for i in known_rows)  # every third record is a neptune attack
+    assert ds.val.y.sum() == 0 and ds.val.known is None and ds.test.known is None
+    assert ds.meta["known_anomalies"] == 4 and ds.meta["known_attack_types"] == ["neptune"]
+    assert ds.meta["held_out_attack_types"] == ["smurf"]  # in KDDTest+ only
+    assert "held out of training: smurf" in ds.meta["notes"]
+    assert ds.meta["scaling"]["max"][0] == ds.train.x[:, 0].max()  # fitted with them
+    again = kdd.load_nsl_kdd(None, str(tiny_nsl), known_anomaly_fraction=0.2)
+    np.testing.assert_array_equal(again.train.x, ds.train.x)
+    others = [kdd.load_nsl_kdd(None, str(tiny_nsl), known_anomaly_fraction=0.2, seed=s)
+              for s in (1, 2, 3)]
+    assert any(not np.array_equal(o.train.x[o.train.known == 1], ds.train.x[ds.train.known == 1])
+               for o in others)
+
+
+def test_zero_known_anomalies_still_mark_the_training_rows(tiny_nsl):
+    ds = kdd.load_nsl_kdd(None, str(tiny_nsl), known_anomaly_fraction=0.0)
+    assert len(ds.train) == 18 and ds.train.known is not None and ds.train.known.sum() == 0
+    assert kdd.load_nsl_kdd(None, str(tiny_nsl)).train.known is None  # the default: no marks
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"known_anomaly_fraction": 0.9},
+     "known_anomaly_fraction 0.9 asks for 16 known anomalies; the training records hold 10 of "
+     "the chosen types (neptune)"),
+    ({"known_anomaly_fraction": 0.1, "known_attacks": ["probe"]},
+     "hold 0 of the chosen types (none of them occurs)"),
+    ({"known_anomaly_fraction": 0.1, "known_attacks": ["nope"]},
+     "known_attacks ['nope'] are neither attack categories (dos, probe, r2l, u2r) nor attack "
+     "types of the training records (neptune)"),
+    ({"known_attacks": ["dos"]}, "known_attacks chooses the types of the known anomalies: give "
+                                 "known_anomaly_fraction too"),
+    ({"known_anomaly_fraction": -0.1}, "known_anomaly_fraction must be a number >= 0, got -0.1"),
+])
+def test_bad_known_anomaly_options_are_refused(tiny_nsl, options, message):
+    with pytest.raises(DatasetError, match=re.escape(message)):
+        kdd.load_nsl_kdd(None, str(tiny_nsl), **options)
+
+
+@pytest.fixture
+def kdd99_with_r2l(tmp_path):
+    """200 records: every 5th `normal.`, every 7th other one `guess_passwd.` (r2l), the rest
+    smurf/neptune (dos)."""
+    def label(i):
+        return "guess_passwd." if i % 5 and i % 7 == 0 else kdd99_label(i)
+
+    write_gz(tmp_path / "kddcup99" / "kddcup.data_10_percent.gz",
+             [record(i, label(i)) for i in range(200)])
+    return tmp_path, label
+
+
+def test_kdd99_real_classes_train_on_normal_records_with_known_attacks(kdd99_with_r2l):
+    folder, label = kdd99_with_r2l
+    ds = kdd.load_kdd99(None, str(folder), normal_class="real", known_anomaly_fraction=0.5,
+                        known_attacks=["dos"])
+    first_half = set(pd.DataFrame(index=range(200)).sample(frac=0.5, random_state=42).index)
+    second_half = sorted(set(range(200)) - first_half)
+    np.testing.assert_array_equal(ds.test.x[:, 0], second_half)
+    np.testing.assert_array_equal(ds.test.y, [label(i) != "normal." for i in second_half])
+    rows = ds.train.x[:, 0].astype(int)
+    normal_rows = [*rows[ds.train.known == 0], *ds.val.x[:, 0].astype(int)]
+    assert sorted(normal_rows) == sorted(i for i in first_half if label(i) == "normal.")
+    known_rows = rows[ds.train.known == 1]
+    assert len(known_rows) == round(0.5 * (ds.train.known == 0).sum())
+    assert all(i in first_half and label(i) in ("smurf.", "neptune.") for i in known_rows)
+    assert ds.meta["held_out_attack_types"] == ["guess_passwd"]
+    assert ds.val.y.sum() == 0 and "'normal.' is normal" in ds.meta["notes"]
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"normal_class": "inverted"}, "kdd99 normal_class must be one of alad, real, got "
+                                   "'inverted'"),
+    ({"known_anomaly_fraction": 0.1}, "kdd99 known_anomaly_fraction needs normal_class='real'"),
+])
+def test_kdd99_refuses_known_anomalies_under_alads_protocol(tiny_kdd99, options, message):
+    with pytest.raises(DatasetError, match=re.escape(message)):
+        kdd.load_kdd99(None, str(tiny_kdd99), **options)
+
+
+def test_shared_data_known_anomaly_protocols(shared_data):
+    nsl = kdd.load_nsl_kdd(None, str(shared_data), known_anomaly_fraction=0.1, seed=0)
+    assert int(nsl.train.known.sum()) == round(0.1 * (len(nsl.train) - nsl.train.known.sum()))
+    assert len(nsl.meta["held_out_attack_types"]) == 17  # the types KDDTrain+ lacks
+    real = kdd.load_kdd99(None, str(shared_data), normal_class="real",
+                          known_anomaly_fraction=0.1, known_attacks=["dos", "probe"], seed=0)
+    first_half_normals = 97278 - int((real.test.y == 0).sum())
+    assert int((real.train.known == 0).sum()) + len(real.val) == first_half_normals
+    assert real.test.y.mean() == pytest.approx(0.8031, abs=1e-4)
+    assert set(real.meta["held_out_attack_types"]) <= {
+        *kdd.ATTACK_CATEGORIES["r2l"], *kdd.ATTACK_CATEGORIES["u2r"]}

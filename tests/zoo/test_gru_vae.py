@@ -1,0 +1,257 @@
+"""GRU VAE (INNAD): the shared detector checks on a tiny model, masking, and its own behaviour.
+
+Every test runs on synthetic sessions made here, not on the HDFS files, so that it is fast.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import datasets
+import zoo
+from datasets.base import Dataset, Split
+from tests import helpers
+from zoo import DetectorError, export, serving
+from zoo.gru_vae import GRUVAE
+
+TINY = dict(units=8, latent_dim=2, score_samples=4)
+UNSEEN_KEY = 17  # never in a synthetic normal session
+# The request of README.md's worked example: two sessions, padded with 0 to one length.
+README_SESSIONS = [[5, 5, 22, 11, 9, 26, 23, 0, 0], [5, 22, 17, 11, 9, 26, 0, 0, 0]]
+
+
+def normal_sessions(n: int, seed: int) -> list[list[int]]:
+    """Sessions shaped like HDFS blocks: 5, one to three 22s, one to three (11, 9) pairs, 26 23.
+
+    Lengths 6 to 12; only the keys 5 9 11 22 23 26 occur.
+    """
+    rng = np.random.default_rng(seed)
+    return [[5] + [22] * int(rng.integers(1, 4)) + [11, 9] * int(rng.integers(1, 4)) + [26, 23]
+            for _ in range(n)]
+
+
+def pad(sessions: list[list[int]], width: int) -> np.ndarray:
+    """int32 [len(sessions), width]: keys first, then zeros."""
+    padded = np.zeros((len(sessions), width), np.int32)
+    for row, keys in enumerate(sessions):
+        padded[row, :len(keys)] = keys
+    return padded
+
+
+def session_dataset(x_train: np.ndarray) -> Dataset:
+    """A sessions dataset as the HDFS loader returns it, around `x_train`."""
+    split = Split(x_train, np.zeros(len(x_train), np.int8))
+    return Dataset(name="hdfs", kind="sessions", train=split, val=split, test=split,
+                   meta={"vocab_size": 28, "scaling": None, "max_len": x_train.shape[1]})
+
+
+@pytest.fixture(scope="module")
+def sessions():
+    """(train int32 [48, 14], eval int32 [8, 20]): eval is padded wider than train."""
+    return pad(normal_sessions(48, seed=0), 14), pad(normal_sessions(8, seed=1), 20)
+
+
+def test_shared_detector_checks_and_the_readme_request(sessions, tmp_path):
+    x_train, x_eval = sessions
+    keras.utils.set_random_seed(0)
+    model = GRUVAE.for_dataset(session_dataset(x_train), **TINY)
+    model.compile()
+    helpers.run_detector_checks(model, x_train, x_eval, tmp_path)
+
+    # The worked example of README.md ("Serving padded sessions"), answered by the export.
+    signature = tf.saved_model.load(
+        str(tmp_path / "export" / export.SERVING_DIR / "1")).signatures["serving_default"]
+    answer = serving.answer_rest(signature, serving.rest_body(README_SESSIONS))
+    predictions = answer["predictions"]
+    assert [sorted(p) for p in predictions] == [
+        ["is_anomaly", "log_reconstruction_probability", "score"]] * 2
+    np.testing.assert_allclose([p["score"] for p in predictions], model.score(README_SESSIONS),
+                               atol=1e-5)
+    np.testing.assert_allclose([p["log_reconstruction_probability"] for p in predictions],
+                               model.log_reconstruction_probability(README_SESSIONS), atol=1e-5)
+    bad = [[5, 22, 29, 0]]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="log keys must be 1..28"):
+        serving.answer_rest(signature, serving.rest_body(bad))
+
+
+def test_paper_architecture_for_sessions(sessions):
+    model = zoo.get("gru_vae").for_dataset(session_dataset(sessions[0]))
+    assert model.example_shape == (None,) and model.vocab_size == 28
+    assert model.encoder.units == model.decoder.units == 64
+    assert model.posterior_head.units == 2 * 8  # means and log-variances of m = 8 Gaussians
+    assert model.likelihood_head.units == 28 + 1  # the keys and the end marker
+    assert model.score_samples == 10
+    model.compile()
+    assert float(model.vae_optimizer.learning_rate) == pytest.approx(1e-3)
+    assert model.optimizer is None
+
+
+def test_training_reports_the_elbo_and_its_terms(sessions):
+    keras.utils.set_random_seed(0)
+    model = GRUVAE.for_dataset(session_dataset(sessions[0]), **TINY)
+    model.compile()
+    logs = helpers.check_trains(model, sessions[0])
+    assert set(logs) == {"loss", "elbo", "reconstruction", "kl"}
+    assert logs["elbo"] == pytest.approx(-(logs["reconstruction"] + logs["kl"]), rel=1e-5)
+    assert logs["kl"] > 0 and logs["reconstruction"] > 0
+    # The loss counts each step's KL as at least free_bits (0.5) nats.
+    mean_length = (sessions[0] > 0).sum(axis=1).mean()
+    assert logs["loss"] >= logs["reconstruction"] + 0.5 * mean_length - 1e-4
+
+
+@pytest.mark.parametrize("count_window", [0, 3])
+def test_padding_and_batch_do_not_change_a_score(sessions, count_window):
+    _, x_eval = sessions
+    model = GRUVAE.for_dataset(session_dataset(x_eval), count_window=count_window, **TINY)
+    narrow = model.score(x_eval[:, :12])  # the longest synthetic session has 12 keys
+    wide = model.score(np.pad(x_eval, [(0, 0), (0, 30)]))
+    np.testing.assert_allclose(narrow, wide, atol=1e-5)
+    alone = np.concatenate([model.score(x_eval[i:i + 1]) for i in range(len(x_eval))])
+    np.testing.assert_array_equal(model.score(x_eval), alone)
+    np.testing.assert_array_equal(model.score(x_eval[::-1])[::-1], alone)
+    # Nor to the training loss: the KL term (free of sampling noise) is the same at any width.
+    kl_narrow = model.elbo_terms(tf.constant(x_eval[:, :12]))[1]
+    kl_wide = model.elbo_terms(tf.constant(np.pad(x_eval, [(0, 0), (0, 30)])))[1]
+    np.testing.assert_allclose(kl_narrow.numpy(), kl_wide.numpy(), atol=1e-5)
+
+
+def test_steps_hold_the_keys_the_end_marker_and_windowed_key_counts():
+    model = GRUVAE(vocab_size=4, count_window=2, **TINY)
+    x, mask = model.steps(tf.constant([[1, 1, 3, 0], [2, 4, 4, 1]]))
+    # One step more than given: the second session fills the width and still gets its end.
+    np.testing.assert_array_equal(mask, [[1, 1, 1, 1, 0], [1, 1, 1, 1, 1]])
+    np.testing.assert_array_equal(x[0, :, :5], [[1, 0, 0, 0, 0], [1, 0, 0, 0, 0],
+                                                [0, 0, 1, 0, 0], [0, 0, 0, 0, 1],
+                                                [0, 0, 0, 0, 0]])
+    np.testing.assert_array_equal(x[1, :, 4], [0, 0, 0, 0, 1])
+    np.testing.assert_array_equal(x[0, :, 5:], [[0.5, 0, 0, 0], [1, 0, 0, 0], [0.5, 0, 0.5, 0],
+                                                [0, 0, 0.5, 0], [0, 0, 0, 0]])
+    paper = GRUVAE(vocab_size=4, end_marker=False, **TINY)
+    x, mask = paper.steps(tf.constant([[1, 1, 3, 0]]))
+    assert x.shape[-1] == 4 and paper.likelihood_head.units == 4
+    np.testing.assert_array_equal(mask, [[1, 1, 1, 0, 0]])
+
+
+def test_an_unseen_log_key_scores_above_every_normal_session():
+    """After a short training on sessions built from six keys, a normal session with one key
+    replaced by a key never seen scores above every held-out normal session, the longest
+    included.
+
+    Why it holds: the decoder's Bernoulli for the unseen key's column is trained towards 0 at
+    every step of every session, so a 1 there costs many nats, and the replaced key is missing
+    from its column too; a normal session costs little per step once its pattern is learnt and
+    carried by z. (With the plain ELBO, free_bits=0, z collapsed onto the prior for 3 of 4 seeds
+    of a setting like this one and the margin vanished: see the module docstring.)
+    """
+    keras.utils.set_random_seed(1)
+    x_train = pad(normal_sessions(128, seed=2), 12)
+    model = GRUVAE.for_dataset(session_dataset(x_train), units=32, latent_dim=4, score_samples=4)
+    model.compile(vae_optimizer=keras.optimizers.Adam(1e-2))
+    model.fit(x_train, batch_size=8, epochs=30, verbose=0)
+    held_out = normal_sessions(32, seed=3)
+    planted = []
+    for keys in held_out[:8]:
+        keys = list(keys)
+        keys[len(keys) // 2] = UNSEEN_KEY
+        planted.append(keys)
+    scores = model.score(pad(held_out + planted, 12))
+    assert scores[len(held_out):].min() > scores[:len(held_out)].max()
+    # The reconstruction probability ranks them the same way (lower = more anomalous), and by
+    # Jensen's inequality log mean p >= mean log p = -score.
+    log_probability = model.log_reconstruction_probability(pad(held_out + planted, 12))
+    assert log_probability[len(held_out):].max() < log_probability[:len(held_out)].min()
+    assert np.all(log_probability >= -scores - 1e-4)
+
+
+def test_bad_keys_and_empty_sessions_are_refused_clearly(sessions):
+    _, x_eval = sessions
+    model = GRUVAE.for_dataset(session_dataset(x_eval), **TINY)
+    too_big = x_eval[:3].copy()
+    too_big[1, 2] = 29
+    with pytest.raises(DetectorError, match=r"log key 29 \(session 1, step 2\) is outside 1..28"):
+        model.score(too_big)
+    negative = x_eval[:3].copy()
+    negative[0, 0] = -1
+    with pytest.raises(DetectorError, match="log key -1 .* outside 1..28; 0 pads"):
+        model.score(negative)
+    empty = x_eval[:3].copy()
+    empty[2] = 0
+    with pytest.raises(DetectorError, match="session 2 is empty"):
+        model.score(empty)
+    with pytest.raises(DetectorError, match="session 0 is empty"):
+        model.score(np.zeros((2, 0), np.int32))
+    with pytest.raises(DetectorError, match="expects"):
+        model.score(x_eval[0])  # one session without its batch axis
+    for bad in (too_big, negative):
+        with pytest.raises(tf.errors.InvalidArgumentError, match="log keys must be 1..28"):
+            model.serve(tf.constant(bad))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="a session is empty"):
+        model.serve(tf.constant(empty))
+
+
+def test_bad_construction_is_refused_clearly():
+    with pytest.raises(DetectorError, match="models sessions of log keys"):
+        GRUVAE.for_dataset(datasets.load("synthetic"))
+    with pytest.raises(DetectorError, match="scaling must be None"):
+        GRUVAE(scaling={"min": [0.0], "max": [1.0]})
+    with pytest.raises(DetectorError, match="padded sessions"):
+        GRUVAE(example_shape=(10, 1))
+    with pytest.raises(DetectorError, match="score_samples must be an integer >= 1, got 0"):
+        GRUVAE(score_samples=0)
+
+
+def test_one_mirrored_step_on_two_devices_equals_the_default_strategy_step():
+    """Under MirroredStrategy the loss is summed per session and averaged over the global batch:
+    the same update and the same reported ELBO as on one device. Runs in a fresh process:
+    logical devices must be set before TensorFlow starts."""
+    script = textwrap.dedent("""
+        import json, numpy as np, tensorflow as tf, keras
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        from tests.zoo.test_gru_vae import GRUVAE, TINY, normal_sessions, pad
+        # No reparameterisation noise: both strategies then see the same z, and any difference
+        # comes from how the batch and the loss are split and reduced.
+        keras.random.normal = lambda shape, seed=None: tf.zeros(shape)
+        x = pad(normal_sessions(16, seed=0), 14)
+        results = {}
+        for name, strategy in [("default", tf.distribute.get_strategy()),
+                               ("mirrored", tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))]:
+            keras.utils.set_random_seed(0)
+            with strategy.scope():
+                model = GRUVAE(**TINY)
+                model.build()
+                # SGD: an update proportional to the gradient (Adam's first step is its sign).
+                model.compile(vae_optimizer=keras.optimizers.SGD(0.1))
+            initial = [w.numpy() for w in model.player_variables("vae")]
+            history = model.fit(tf.data.Dataset.from_tensor_slices(x).batch(16), epochs=1,
+                                verbose=0)
+            results[name] = {"weights": [w.numpy() for w in model.player_variables("vae")],
+                             "initial": initial,
+                             "elbo": history.history["elbo"][-1],
+                             "replicas": strategy.num_replicas_in_sync}
+        default, mirrored = results["default"], results["mirrored"]
+        print("RESULT", json.dumps({
+            "replicas": mirrored["replicas"],
+            "max_diff": max(float(np.max(np.abs(a - b)))
+                            for a, b in zip(default["weights"], mirrored["weights"])),
+            "moved": max(float(np.max(np.abs(a - b)))
+                         for a, b in zip(mirrored["weights"], mirrored["initial"])),
+            "elbo": [default["elbo"], mirrored["elbo"]]}))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], cwd=helpers.REPO, capture_output=True,
+                            text=True, timeout=300,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.split("RESULT", 1)[1])
+    assert out["replicas"] == 2
+    assert out["moved"] > 1e-3  # the step did change the weights
+    assert out["max_diff"] < 1e-5
+    assert out["elbo"][1] == pytest.approx(out["elbo"][0], rel=1e-5)
