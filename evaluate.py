@@ -128,13 +128,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from datasets import DatasetError
-    from zoo import DetectorError
-    from zoo.export import ExportError
+    import zoo
 
     try:
         run(args)
-    except (DatasetError, DetectorError, ExportError) as err:
+    except zoo.USER_ERRORS as err:
         print(f"evaluate.py: error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -226,13 +226,11 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from datasets import DatasetError
-    from zoo import DetectorError
-    from zoo.export import ExportError
+    import zoo
 
     try:
         run(args)
-    except (DatasetError, DetectorError, ExportError) as err:
+    except zoo.USER_ERRORS as err:
         print(f"train.py: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -5,10 +5,15 @@ Importing `zoo` registers every model with Keras, so `keras.models.load_model` c
 
 from __future__ import annotations
 
+from datasets import DatasetError
 from zoo.anoean import AnoEAN
 from zoo.base import AnomalyDetector, DetectorError
+from zoo.export import ExportError
 from zoo.gru_vae import GRUVAE
 from zoo.tanogan import TAnoGAN
+
+#: What a user can cause (bad name, option, input or file): the CLIs print these in one line.
+USER_ERRORS = (DatasetError, DetectorError, ExportError)
 
 _MODELS: dict[str, type[AnomalyDetector]] = {
     "anoean": AnoEAN,
@@ -44,4 +49,5 @@ def name_of(model: AnomalyDetector) -> str:
     raise DetectorError(f"{type(model).__name__} is not a registered zoo model")
 
 
-__all__ = ["AnoEAN", "AnomalyDetector", "DetectorError", "GRUVAE", "get", "name_of", "names"]
+__all__ = ["USER_ERRORS", "AnoEAN", "AnomalyDetector", "DetectorError", "GRUVAE", "TAnoGAN", "get",
+           "name_of", "names"]
