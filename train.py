@@ -62,6 +62,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--strategy", choices=STRATEGIES, default="auto",
                         help="tf.distribute strategy: auto = MirroredStrategy on several GPUs, "
                              "else the default strategy; multi-worker reads TF_CONFIG")
+    parser.add_argument("--checkpoint-every", type=int, default=None, metavar="STEPS",
+                        help="also checkpoint every STEPS training steps, so a run killed "
+                             "mid-epoch restarts that epoch from the last checkpoint (default: "
+                             "checkpoint at the end of each epoch)")
     parser.add_argument("--mixed-precision", choices=("none", "float16", "bfloat16"),
                         default="none",
                         help="compute in float16 (with loss scaling) or bfloat16, weights and "
@@ -80,7 +84,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     except ValueError as err:
         parser.error(str(err))
     for flag, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size),
-                        ("--stride", args.stride)):
+                        ("--stride", args.stride), ("--checkpoint-every", args.checkpoint_every)):
         if value is not None and value < 1:
             parser.error(f"{flag} must be a positive integer, got {value}")
     return args
@@ -193,7 +197,8 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
     verbose = 1 if sys.stdout.isatty() else 2  # a progress bar on a terminal, else a line/epoch
     history = model.fit(
         train_data, epochs=epochs, shuffle=False, verbose=verbose,
-        callbacks=[keras.callbacks.BackupAndRestore(str(backup)),
+        callbacks=[keras.callbacks.BackupAndRestore(str(backup),
+                                                    save_freq=args.checkpoint_every or "epoch"),
                    keras.callbacks.TerminateOnNaN(), *callbacks])
     last = {name: float(np.ravel(values[-1])[0])  # multi-worker logs carry a leading axis
             for name, values in history.history.items() if values}

@@ -197,3 +197,30 @@ def test_the_same_seed_gives_the_same_model_and_scores_bit_for_bit(tmp_path):
     first, second = (export.load(tmp_path / f"run{i}")[0] for i in range(2))
     windows = np.random.default_rng(0).uniform(15, 25, size=(4, 20, 1)).astype(np.float32)
     np.testing.assert_array_equal(first.score(windows), second.score(windows))
+
+
+class KillMidEpoch(keras.callbacks.Callback):
+    """Records the weights when the run is killed at batch 5 of the first epoch."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == 5:
+            self.weights = export.weights_digest(self.model)
+            raise Killed
+
+
+class DigestAtStart(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        self.weights = export.weights_digest(self.model)
+
+
+def test_a_run_killed_mid_epoch_restarts_from_its_last_step_checkpoint(tmp_path):
+    # 400 training points, windows of 20, batch 16: 24 steps an epoch; checkpoints every 2.
+    args = train.parse_args([*TINY, "--epochs", "2", "--checkpoint-every", "2",
+                             "--output", str(tmp_path / "out")])
+    killer = KillMidEpoch()
+    with pytest.raises(Killed):
+        train.run(args, callbacks=[killer])
+    start = DigestAtStart()
+    train.run(args, callbacks=[start])
+    assert start.weights == killer.weights  # the step-6 checkpoint, not a fresh model
+    assert (tmp_path / "out" / "model.keras").is_file()

@@ -160,7 +160,9 @@ class AnomalyDetector(keras.Model):
             optimizer.build(self.player_variables(player))
             setattr(self, f"{player}_optimizer", optimizer)
 
-    def get_compile_config(self) -> dict[str, Any]:
+    def get_compile_config(self) -> dict[str, Any] | None:
+        if not self.compiled:  # an uncompiled model saves without optimizers
+            return None
         config = {f"{p}_optimizer": keras.saving.serialize_keras_object(
             getattr(self, f"{p}_optimizer")) for p in self.PLAYERS}
         return {**config, "jit_compile": bool(self.jit_compile),
