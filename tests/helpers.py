@@ -8,6 +8,7 @@ error), never only that something ran.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -135,3 +136,61 @@ def run_detector_checks(model: AnomalyDetector, x_train: np.ndarray, x_eval: np.
     reloaded = check_save_reload(model, x_train, x_eval, folder, train_labels)
     check_export_new_process(model, x_eval, folder)
     return reloaded
+
+
+_MIRRORED_STEP = """
+import json, numpy as np, tensorflow as tf, keras
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+{setup}
+# No random draws (noise, prior samples, reparameterisation): both strategies then see the same
+# inputs, and any difference comes from how the global batch and the losses are split and reduced.
+keras.random.normal = lambda shape, *args, **kwargs: tf.zeros(shape)
+data = {data}
+results = {{}}
+for name, strategy in [("default", tf.distribute.get_strategy()),
+                       ("mirrored", tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))]:
+    keras.utils.set_random_seed(0)
+    with strategy.scope():
+        model = {build}
+        if not model.built:
+            model.build()
+        # SGD: an update proportional to the gradient (Adam's first step is its sign).
+        model.compile(**{{f"{{p}}_optimizer": keras.optimizers.SGD(0.1) for p in model.PLAYERS}})
+    initial = [w.numpy() for w in model.trainable_weights]
+    history = model.fit(tf.data.Dataset.from_tensor_slices(data).batch(16), epochs=1, verbose=0)
+    results[name] = ([w.numpy() for w in model.trainable_weights], initial,
+                     {{k: float(np.ravel(v[-1])[0]) for k, v in history.history.items()}},
+                     strategy.num_replicas_in_sync)
+(default, _, default_logs, _), (mirrored, initial, mirrored_logs, replicas) = results.values()
+print("RESULT" + json.dumps({{
+    "replicas": replicas,
+    "max_diff": max(float(np.max(np.abs(a - b))) for a, b in zip(default, mirrored)),
+    "moved": max(float(np.max(np.abs(a - b))) for a, b in zip(mirrored, initial)),
+    "logs": [default_logs, mirrored_logs]}}))
+"""
+
+
+def check_mirrored_step_matches_default(setup: str, build: str, data: str) -> None:
+    """One SGD step on a batch of 16 under MirroredStrategy on two logical CPUs changes the
+    weights exactly as under the default strategy, and reports the same losses.
+
+    Runs in a fresh process: logical devices must be set before TensorFlow starts.
+
+    Args:
+        setup: Python lines that import what `build` and `data` need.
+        build: an expression for the (unbuilt) model.
+        data: an expression for 16 training examples (or an (x, known) pair of them).
+    """
+    script = _MIRRORED_STEP.format(setup=textwrap.dedent(setup), build=build, data=data)
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
+                            text=True, timeout=300,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.split("RESULT", 1)[1])
+    assert out["replicas"] == 2
+    assert out["moved"] > 1e-3  # the step did change the weights
+    assert out["max_diff"] < 1e-5
+    default_logs, mirrored_logs = out["logs"]
+    for name, value in default_logs.items():
+        assert mirrored_logs[name] == pytest.approx(value, rel=1e-4, abs=1e-6), name

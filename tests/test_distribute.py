@@ -1,8 +1,8 @@
-"""Training under tf.distribute: MirroredStrategy matches the default strategy, and two
-MultiWorkerMirroredStrategy workers on loopback end with identical weights.
+"""Training under tf.distribute across processes: two MultiWorkerMirroredStrategy workers on
+loopback end with identical weights. (Each model's MirroredStrategy check is in its own test
+module, through tests.helpers.check_mirrored_step_matches_default.)
 
-Each check runs in fresh processes: logical devices and TF_CONFIG must be set before TensorFlow
-starts, which has already happened in the pytest process.
+The workers are fresh processes: TF_CONFIG must be read before TensorFlow starts.
 """
 
 import json
@@ -10,7 +10,6 @@ import os
 import socket
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -24,55 +23,6 @@ TINY = ["--set", "generator_units=(8,8,8)", "--set", "discriminator_units=8",
         "--dataset-option", "test_length=600", "--dataset-option", "n_point=2",
         "--dataset-option", "n_contextual=1", "--dataset-option", "n_collective=1",
         "--batch-size", "16", "--stride", "10"]
-
-
-def _python(script: str, env: dict | None = None, timeout: int = 300) -> str:
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], cwd=REPO,
-                            capture_output=True, text=True, timeout=timeout,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})})
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
-
-
-def test_one_mirrored_step_on_two_devices_equals_the_default_strategy_step():
-    # noise_std=0 makes the step deterministic: both strategies see the same fake windows, so
-    # any difference comes from how the global batch and the losses are split and reduced
-    # (a loss averaged per replica and then summed would give twice the update).
-    out = _python("""
-        import json, numpy as np, tensorflow as tf, keras
-        cpu = tf.config.list_physical_devices("CPU")[0]
-        tf.config.set_logical_device_configuration(
-            cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-        import datasets
-        from zoo import TAnoGAN
-        ds = datasets.load("synthetic", window=20, train_length=400, val_length=200,
-                           test_length=600, n_point=2, n_contextual=1, n_collective=1)
-        x = np.ascontiguousarray(ds.examples("train", stride=8)[0][:16])
-        weights = {}
-        for name, strategy in [("default", tf.distribute.get_strategy()),
-                               ("mirrored", tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))]:
-            keras.utils.set_random_seed(0)
-            with strategy.scope():
-                model = TAnoGAN.for_dataset(ds, generator_units=(8, 8, 8), discriminator_units=8,
-                                            noise_std=0.0)
-                # SGD: an update proportional to the gradient (Adam's first step is its sign).
-                model.compile(generator_optimizer=keras.optimizers.SGD(0.5),
-                              discriminator_optimizer=keras.optimizers.SGD(0.5))
-            replicas = strategy.num_replicas_in_sync
-            initial = [w.numpy() for w in model.trainable_weights]
-            model.fit(tf.data.Dataset.from_tensor_slices(x).batch(16), epochs=1, verbose=0)
-            weights[name] = [w.numpy().tolist() for w in model.trainable_weights]
-            print(name, replicas)
-        diffs = [float(np.max(np.abs(np.array(a) - np.array(b))))
-                 for a, b in zip(weights["default"], weights["mirrored"])]
-        moved = max(float(np.max(np.abs(np.array(a) - b)))
-                    for a, b in zip(weights["mirrored"], initial))
-        print("RESULT", json.dumps({"max_diff": max(diffs), "moved": moved}))
-    """)
-    assert "mirrored 2" in out
-    result = json.loads(out.split("RESULT", 1)[1])
-    assert result["moved"] > 1e-3  # the step did change the weights
-    assert result["max_diff"] < 1e-5
 
 
 def _free_ports(count: int) -> list[int]:

@@ -37,13 +37,21 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from zoo.base import AnomalyDetector, DetectorError
+from zoo.base import AnomalyDetector, DetectorError, replica_total
 from zoo.blocks import dense_stack, strided_conv_stack
 
 
 def masked_mean(values: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
-    """Mean of `values` [batch] over the examples where `mask` [batch] is 1; 0 where none is."""
-    return tf.reduce_sum(values * mask) / tf.maximum(tf.reduce_sum(mask), 1.0)
+    """This replica's share of the mean of `values` [batch] over the examples of the global
+    batch where `mask` [batch] is 1 (0 where there is none).
+
+    The local sum is divided by the count over all replicas, so that the replicas' shares, and
+    their gradients, add up to the global mean's: a plain local mean would weigh a replica's
+    few known anomalies as much as another's many. With one replica it is the plain mean.
+    """
+    count = tf.distribute.get_replica_context().all_reduce("sum", tf.reduce_sum(mask))
+    return tf.reduce_sum(values * mask) / tf.maximum(count, 1.0)
+
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -199,7 +207,7 @@ class AnoEAN(AnomalyDetector):
         is_normal = 1.0 - is_anomaly
         # -log D(v) = softplus(-logit), -log(1 - D(v)) = softplus(logit)
         anomalies_out = masked_mean(tf.nn.softplus(logit_x), is_anomaly)
-        d_loss = (tf.reduce_mean(tf.nn.softplus(-logit_z))
+        d_loss = (masked_mean(tf.nn.softplus(-logit_z), tf.ones_like(logit_z))
                   + masked_mean(tf.nn.softplus(logit_x), is_normal) + anomalies_out)
         e_loss = masked_mean(tf.nn.softplus(-logit_x), is_normal) + anomalies_out
         return d_loss, e_loss
@@ -221,8 +229,8 @@ class AnoEAN(AnomalyDetector):
             d_loss, e_loss = self.losses_of(x, is_anomaly, self.sample_prior(batch_size))
         self.minimize("encoder", e_loss, tape)
 
-        self.d_loss_tracker.update_state(d_loss)
-        self.e_loss_tracker.update_state(e_loss)
+        self.d_loss_tracker.update_state(replica_total(d_loss))
+        self.e_loss_tracker.update_state(replica_total(e_loss))
         return self.tracker_results()
 
     def test_step(self, data):
@@ -230,8 +238,8 @@ class AnoEAN(AnomalyDetector):
         x, is_anomaly = self.split_batch(data, require_labels=False)
         x = self.scale(x)
         d_loss, e_loss = self.losses_of(x, is_anomaly, self.sample_prior(tf.shape(x)[0]))
-        self.d_loss_tracker.update_state(d_loss)
-        self.e_loss_tracker.update_state(e_loss)
+        self.d_loss_tracker.update_state(replica_total(d_loss))
+        self.e_loss_tracker.update_state(replica_total(e_loss))
         return self.tracker_results()
 
     # ----- the decision space -----------------------------------------------------------------

@@ -32,6 +32,16 @@ class DetectorError(ValueError):
     """A detector was given something it cannot use: the message names it and what was expected."""
 
 
+def replica_total(share: tf.Tensor) -> tf.Tensor:
+    """The sum over replicas of each one's share of a loss: the loss of the global batch.
+
+    Losses for gradients are shares (keras.losses and tf.nn.compute_average_loss divide by the
+    replica count or the global batch), so that the replicas' gradients add up right; the logs
+    want the whole loss, the same under any number of replicas.
+    """
+    return tf.distribute.get_replica_context().all_reduce("sum", share)
+
+
 @keras.saving.register_keras_serializable(package="zoo")
 class AnomalyDetector(keras.Model):
     """Base class of the zoo's models (see the module docstring for the contract).

@@ -26,7 +26,7 @@ import tensorflow as tf
 from keras import layers
 
 from zoo import inversion
-from zoo.base import AnomalyDetector, DetectorError
+from zoo.base import AnomalyDetector, DetectorError, replica_total
 from zoo.blocks import lstm_stack
 
 
@@ -149,8 +149,8 @@ class TAnoGAN(AnomalyDetector):
             g_loss = self.cross_entropy(ones, self.discriminate(fake))
         self.minimize("generator", g_loss, tape)
 
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
+        self.d_loss_tracker.update_state(replica_total(d_loss))
+        self.g_loss_tracker.update_state(replica_total(g_loss))
         return self.tracker_results()
 
     def score_scaled(self, x: tf.Tensor) -> tf.Tensor:

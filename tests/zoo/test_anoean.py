@@ -162,3 +162,10 @@ def test_train_py_trains_on_the_known_anomalies_of_a_dataset(tmp_path):
     facts = json.loads(record.read_text())
     assert facts["dataset_meta"]["known_anomalies"] == 7  # 0.2 of 34 normal training rows
     assert np.isfinite(facts["history"]["e_loss"]) and np.isfinite(facts["threshold"])
+
+
+def test_one_mirrored_step_on_two_devices_equals_the_default_strategy_step():
+    helpers.check_mirrored_step_matches_default(
+        setup="from tests.zoo.test_anoean import tiny_model, toy_set",
+        build="tiny_model()",
+        data="tuple(part[:16] for part in toy_set(n_normal=12, n_anomalies=4))")

@@ -208,50 +208,8 @@ def test_bad_construction_is_refused_clearly():
 
 
 def test_one_mirrored_step_on_two_devices_equals_the_default_strategy_step():
-    """Under MirroredStrategy the loss is summed per session and averaged over the global batch:
-    the same update and the same reported ELBO as on one device. Runs in a fresh process:
-    logical devices must be set before TensorFlow starts."""
-    script = textwrap.dedent("""
-        import json, numpy as np, tensorflow as tf, keras
-        cpu = tf.config.list_physical_devices("CPU")[0]
-        tf.config.set_logical_device_configuration(
-            cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-        from tests.zoo.test_gru_vae import GRUVAE, TINY, normal_sessions, pad
-        # No reparameterisation noise: both strategies then see the same z, and any difference
-        # comes from how the batch and the loss are split and reduced.
-        keras.random.normal = lambda shape, seed=None: tf.zeros(shape)
-        x = pad(normal_sessions(16, seed=0), 14)
-        results = {}
-        for name, strategy in [("default", tf.distribute.get_strategy()),
-                               ("mirrored", tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))]:
-            keras.utils.set_random_seed(0)
-            with strategy.scope():
-                model = GRUVAE(**TINY)
-                model.build()
-                # SGD: an update proportional to the gradient (Adam's first step is its sign).
-                model.compile(vae_optimizer=keras.optimizers.SGD(0.1))
-            initial = [w.numpy() for w in model.player_variables("vae")]
-            history = model.fit(tf.data.Dataset.from_tensor_slices(x).batch(16), epochs=1,
-                                verbose=0)
-            results[name] = {"weights": [w.numpy() for w in model.player_variables("vae")],
-                             "initial": initial,
-                             "elbo": history.history["elbo"][-1],
-                             "replicas": strategy.num_replicas_in_sync}
-        default, mirrored = results["default"], results["mirrored"]
-        print("RESULT", json.dumps({
-            "replicas": mirrored["replicas"],
-            "max_diff": max(float(np.max(np.abs(a - b)))
-                            for a, b in zip(default["weights"], mirrored["weights"])),
-            "moved": max(float(np.max(np.abs(a - b)))
-                         for a, b in zip(mirrored["weights"], mirrored["initial"])),
-            "elbo": [default["elbo"], mirrored["elbo"]]}))
-    """)
-    result = subprocess.run([sys.executable, "-c", script], cwd=helpers.REPO, capture_output=True,
-                            text=True, timeout=300,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = json.loads(result.stdout.split("RESULT", 1)[1])
-    assert out["replicas"] == 2
-    assert out["moved"] > 1e-3  # the step did change the weights
-    assert out["max_diff"] < 1e-5
-    assert out["elbo"][1] == pytest.approx(out["elbo"][0], rel=1e-5)
+    """The loss is summed per session and averaged over the global batch: the same update and
+    the same reported ELBO as on one device."""
+    helpers.check_mirrored_step_matches_default(
+        setup="from tests.zoo.test_gru_vae import GRUVAE, TINY, normal_sessions, pad",
+        build="GRUVAE(**TINY)", data="pad(normal_sessions(16, seed=0), 14)")

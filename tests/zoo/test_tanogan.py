@@ -94,3 +94,15 @@ def test_scores_windows_out_of_the_training_range_above_normal_ones(short_window
     shifted = normal[:10] + 3.0 * span
     scores = model.score(np.concatenate([normal, shifted]))
     assert scores[len(normal):].min() > scores[:len(normal)].max()
+
+
+def test_one_mirrored_step_on_two_devices_equals_the_default_strategy_step():
+    helpers.check_mirrored_step_matches_default(
+        setup="""
+            import datasets
+            from zoo import TAnoGAN
+            ds = datasets.load("synthetic", window=20, train_length=400, val_length=200,
+                               test_length=600, n_point=2, n_contextual=1, n_collective=1)
+        """,
+        build="TAnoGAN.for_dataset(ds, generator_units=(8, 8, 8), discriminator_units=8)",
+        data='np.ascontiguousarray(ds.examples("train", stride=8)[0][:16])')
