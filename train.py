@@ -1,7 +1,7 @@
 """Train one model of the zoo on one dataset, calibrate it, evaluate it and export it.
 
     python train.py                          # TAnoGAN on the embedded synthetic series
-    python train.py --model tanogan --dataset nab:realKnownCause/ambient_temperature_system_failure.csv
+    python train.py --dataset nab:realKnownCause/ambient_temperature_system_failure.csv
 
 The flow: load the dataset; build the model inside the distribution strategy's scope; fit (with
 BackupAndRestore, so the same command resumes a killed run); calibrate the threshold on the

@@ -77,7 +77,7 @@ def main() -> None:
     ds = datasets.load(SERIES, data_dir=args.data_dir)
     per_seed = {seed: run_seed(ds, seed, args.epochs) for seed in args.seeds}
     methods = [k for k in per_seed[args.seeds[0]] if k != "speed"]
-    lines = [f"## TAnoGAN on NAB ambient_temperature_system_failure", "",
+    lines = ["## TAnoGAN on NAB ambient_temperature_system_failure", "",
              f"Command: `{common.command()}`; seeds {args.seeds}; {args.epochs} epochs; "
              f"machine: {common.machine()}.", "",
              "Test = the last 50% of the series (points); scores of windows of 60 mapped to "

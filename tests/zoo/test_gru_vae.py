@@ -3,11 +3,6 @@
 Every test runs on synthetic sessions made here, not on the HDFS files, so that it is fast.
 """
 
-import json
-import os
-import subprocess
-import sys
-import textwrap
 
 import keras
 import numpy as np
