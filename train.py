@@ -217,9 +217,8 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
               "seed": args.seed, "epochs": epochs, "batch_size": args.batch_size,
               "stride": stride, "quantile": args.quantile, "strategy": args.strategy,
               "threshold": threshold, "metrics": results, "history": last,
-              "run_seconds": round(time.time() - started, 1),
-              "weights_sha256": export.weights_digest(model)}
-    export.export(model, output, record)
+              "run_seconds": round(time.time() - started, 1)}
+    record = export.export(model, output, record)  # adds threshold, config, weights digest
     if chief:
         print(f"exported to {output} (TF Serving: --model_base_path={output / export.SERVING_DIR})")
     else:

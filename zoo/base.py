@@ -247,7 +247,7 @@ class AnomalyDetector(keras.Model):
         """
         x = self.check_inputs(x)
         batches = (x[start:start + batch_size] for start in range(0, len(x), batch_size))
-        return self.score_batches(batches, total=len(x), verbose=verbose)
+        return self._score_checked(batches, total=len(x), verbose=verbose)
 
     def score_batches(self, batches: Iterable[Any], total: int | None = None,
                       verbose: int = 0) -> np.ndarray:
@@ -260,13 +260,18 @@ class AnomalyDetector(keras.Model):
             total: the number of examples, for the progress bar.
             verbose: 1 for a progress bar.
         """
+        return self._score_checked((self.check_inputs(batch) for batch in batches), total,
+                                   verbose)
+
+    def _score_checked(self, batches: Iterable[np.ndarray], total: int | None,
+                       verbose: int) -> np.ndarray:
+        """`score_batches` for batches already through `check_inputs`."""
         if self._score_function is None:
             self._score_function = tf.function(self.__call__,
                                                input_signature=[self.input_signature()])
         progress = keras.utils.Progbar(total, verbose=verbose, unit_name="example")
         scores = []
         for batch in batches:
-            batch = self.check_inputs(batch)
             scores.append(self._score_function(batch).numpy())
             if verbose:
                 progress.add(len(batch))

@@ -44,13 +44,14 @@ def answer_rest(signature: Callable[..., dict[str, tf.Tensor]], body: str) -> di
     """What TF Serving answers to `body`: {"predictions": [...]} for the row format (one dict
     of outputs per example), {"outputs": {...}} for the columnar one."""
     request = json.loads(body)
-    spec = signature.structured_input_signature[1][INPUT]
-    if "instances" in request:
-        outputs = signature(**{INPUT: tf.constant(request["instances"], spec.dtype)})
-        arrays = {name: value.numpy().tolist() for name, value in outputs.items()}
-        return {"predictions": [dict(zip(arrays, row)) for row in zip(*arrays.values())]}
-    outputs = signature(**{INPUT: tf.constant(request["inputs"][INPUT], spec.dtype)})
-    return {"outputs": {name: value.numpy().tolist() for name, value in outputs.items()}}
+    row_format = "instances" in request
+    values = request["instances"] if row_format else request["inputs"][INPUT]
+    dtype = signature.structured_input_signature[1][INPUT].dtype
+    outputs = {name: value.numpy().tolist()
+               for name, value in signature(**{INPUT: tf.constant(values, dtype)}).items()}
+    if row_format:
+        return {"predictions": [dict(zip(outputs, row)) for row in zip(*outputs.values())]}
+    return {"outputs": outputs}
 
 
 def answer_grpc(signature: Callable[..., dict[str, tf.Tensor]], request):
