@@ -8,6 +8,7 @@ from __future__ import annotations
 from datasets import DatasetError
 from zoo.anoean import AnoEAN
 from zoo.base import AnomalyDetector, DetectorError
+from zoo.egbad import EGBAD
 from zoo.export import ExportError
 from zoo.gru_vae import GRUVAE
 from zoo.tanogan import TAnoGAN
@@ -17,6 +18,7 @@ USER_ERRORS = (DatasetError, DetectorError, ExportError)
 
 _MODELS: dict[str, type[AnomalyDetector]] = {
     "anoean": AnoEAN,
+    "egbad": EGBAD,
     "gru_vae": GRUVAE,
     "tanogan": TAnoGAN,
 }
@@ -49,5 +51,5 @@ def name_of(model: AnomalyDetector) -> str:
     raise DetectorError(f"{type(model).__name__} is not a registered zoo model")
 
 
-__all__ = ["USER_ERRORS", "AnoEAN", "AnomalyDetector", "DetectorError", "GRUVAE", "TAnoGAN", "get",
+__all__ = ["USER_ERRORS", "AnoEAN", "AnomalyDetector", "DetectorError", "EGBAD", "GRUVAE", "TAnoGAN", "get",
            "name_of", "names"]

@@ -26,10 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.blocks import MinMaxScaling
-
-
-class DetectorError(ValueError):
-    """A detector was given something it cannot use: the message names it and what was expected."""
+from zoo.errors import DetectorError
 
 
 def replica_total(share: tf.Tensor) -> tf.Tensor:

@@ -1,5 +1,6 @@
-"""Building blocks shared by the zoo's models: input scaling, recurrent, dense and strided
-convolution stacks."""
+"""Building blocks shared by the zoo's models: input scaling; recurrent, dense and strided
+convolution stacks; the generators, encoders and discriminators of the image and tabular GANs
+(DCGAN-style for images, dense for rows), with optional spectral normalisation."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Sequence
 
 import keras
 from keras import layers, ops
+
+from zoo.errors import DetectorError
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -53,19 +56,149 @@ def lstm_stack(units: Sequence[int], name: str) -> keras.Sequential:
                              for i, u in enumerate(units)], name=name)
 
 
-def dense_stack(units: Sequence[int], name: str,
-                activation: str = "leaky_relu") -> keras.Sequential:
+def _maybe_spectral(layer: layers.Layer, spectral_norm: bool) -> layers.Layer:
+    """`layer`, wrapped in spectral normalisation (Miyato et al. 2018) when asked."""
+    return layers.SpectralNormalization(layer, name=f"sn_{layer.name}") if spectral_norm else layer
+
+
+def dense_stack(units: Sequence[int], name: str, activation: str = "leaky_relu",
+                spectral_norm: bool = False) -> keras.Sequential:
     """Dense layers of the given widths, each followed by `activation`: [batch, in] -> [batch,
     units[-1]]."""
-    return keras.Sequential([layers.Dense(u, activation=activation, name=f"dense_{u}_{i}")
-                             for i, u in enumerate(units)], name=name)
+    return keras.Sequential(
+        [_maybe_spectral(layers.Dense(u, activation=activation, name=f"dense_{u}_{i}"),
+                         spectral_norm) for i, u in enumerate(units)], name=name)
 
 
 def strided_conv_stack(filters: Sequence[int], name: str, kernel_size: int = 4,
-                       activation: str = "leaky_relu") -> keras.Sequential:
+                       activation: str = "leaky_relu",
+                       spectral_norm: bool = False) -> keras.Sequential:
     """Conv2D layers of `kernel_size` and stride 2 (each halves height and width), then a flatten:
     images [batch, height, width, channels] -> features [batch, flattened]."""
     return keras.Sequential(
-        [*(layers.Conv2D(f, kernel_size, strides=2, padding="same", activation=activation,
-                         name=f"conv_{f}_{i}") for i, f in enumerate(filters)),
+        [*(_maybe_spectral(layers.Conv2D(f, kernel_size, strides=2, padding="same",
+                                         activation=activation, name=f"conv_{f}_{i}"),
+                           spectral_norm) for i, f in enumerate(filters)),
          layers.Flatten(name="flatten")], name=name)
+
+
+def check_gan_shape(example_shape: Sequence[int], hidden: Sequence[int], owner: str) -> None:
+    """Refuse an example shape the dense or DCGAN networks cannot take.
+
+    Rows [features] go through dense layers; images [height, width, channels] through
+    len(hidden) stride-2 (de)convolutions, so height and width must divide by 2**len(hidden).
+
+    Raises:
+        DetectorError: naming the shape and what was expected.
+    """
+    if len(example_shape) == 1:
+        return
+    if len(example_shape) != 3:
+        raise DetectorError(f"{owner} takes rows [features] or images [height, width, "
+                            f"channels]; got example shape {list(example_shape)}")
+    factor = 2 ** len(hidden)
+    if example_shape[0] % factor or example_shape[1] % factor:
+        raise DetectorError(f"{owner}: images of {example_shape[0]}x{example_shape[1]} cannot "
+                            f"go through {len(hidden)} stride-2 layers ({list(hidden)}): "
+                            f"height and width must divide by {factor}")
+
+
+def feature_stack(example_shape: Sequence[int], hidden: Sequence[int], name: str,
+                  spectral_norm: bool = False) -> keras.Sequential:
+    """The body of a discriminator or encoder: [batch, *example_shape] -> [batch, features].
+
+    Rows: Dense layers of widths `hidden`; images: 4x4 stride-2 convolutions with `hidden`
+    filters, flattened. LeakyReLU(0.2) after each, as DCGAN's discriminator.
+    """
+    if len(example_shape) == 1:
+        return dense_stack(hidden, name=name, spectral_norm=spectral_norm)
+    return strided_conv_stack(hidden, name=name, spectral_norm=spectral_norm)
+
+
+def encoder_network(example_shape: Sequence[int], latent_dim: int, hidden: Sequence[int],
+                    name: str, output_activation: str | None = None) -> keras.Sequential:
+    """x [batch, *example_shape] -> z [batch, latent_dim]: `feature_stack`, then a Dense."""
+    return keras.Sequential(
+        [feature_stack(example_shape, hidden, name=f"{name}_body"),
+         layers.Dense(latent_dim, activation=output_activation, name=f"{name}_output")],
+        name=name)
+
+
+def decoder_network(example_shape: Sequence[int], latent_dim: int, hidden: Sequence[int],
+                    name: str) -> keras.Sequential:
+    """z [batch, latent_dim] -> x [batch, *example_shape] in [-1, 1] (tanh): a GAN generator.
+
+    Rows: Dense(ReLU) layers of widths `hidden`, then Dense(features). Images, as DCGAN: a
+    Dense projection to a (height, width) / 2**len(hidden) grid of hidden[0] channels, then 4x4
+    stride-2 transposed convolutions with hidden[1:] filters and finally the image's channels,
+    each doubling height and width; batch normalisation (synchronised across replicas, so a
+    distributed step equals a single-device one) and ReLU between them.
+    """
+    if len(example_shape) == 1:
+        return keras.Sequential(
+            [dense_stack(hidden, name=f"{name}_body", activation="relu"),
+             layers.Dense(example_shape[0], activation="tanh", name=f"{name}_output")],
+            name=name)
+    height, width, channels = example_shape
+    factor = 2 ** len(hidden)
+    grid = (height // factor, width // factor, hidden[0])
+    stack: list[layers.Layer] = [
+        layers.Dense(grid[0] * grid[1] * grid[2], name=f"{name}_projection"),
+        layers.BatchNormalization(synchronized=True, name=f"{name}_projection_bn"),
+        layers.ReLU(), layers.Reshape(grid)]
+    for i, filters in enumerate(hidden[1:]):
+        stack += [layers.Conv2DTranspose(filters, 4, strides=2, padding="same",
+                                         name=f"{name}_deconv_{filters}_{i}"),
+                  layers.BatchNormalization(synchronized=True, name=f"{name}_bn_{i}"),
+                  layers.ReLU()]
+    stack.append(layers.Conv2DTranspose(channels, 4, strides=2, padding="same",
+                                        activation="tanh", name=f"{name}_output"))
+    return keras.Sequential(stack, name=name)
+
+
+class Critic(layers.Layer):
+    """A discriminator that also shows its last hidden layer: x -> (logit [batch], features).
+
+    The features serve the feature-matching losses and scores (AnoGAN, GANomaly).
+    """
+
+    def __init__(self, example_shape: Sequence[int], hidden: Sequence[int],
+                 spectral_norm: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.body = feature_stack(example_shape, hidden, name=f"{self.name}_body",
+                                  spectral_norm=spectral_norm)
+        self.head = _maybe_spectral(layers.Dense(1, name=f"{self.name}_logit"), spectral_norm)
+
+    def call(self, x, training=None):
+        features = self.body(x, training=training)
+        return ops.squeeze(self.head(features, training=training), -1), features
+
+
+class PairCritic(layers.Layer):
+    """The discriminator of a BiGAN on pairs: D(a, b) -> (logit [batch], features).
+
+    Each input goes through its own branch (None: as it is), the two are concatenated on the
+    last axis (features, or channels for two images), and joint layers give the features and
+    the logit. EGBAD's D(x, z) and ALAD's D_xz, D_xx and D_zz are all of this form.
+
+    Args:
+        first, second: the branches of a and b, or None.
+        joint: the layers after the concatenation.
+        spectral_norm: wrap the logit layer too (the branches bring their own).
+    """
+
+    def __init__(self, first: layers.Layer | None, second: layers.Layer | None,
+                 joint: layers.Layer, spectral_norm: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.first = first
+        self.second = second
+        self.joint = joint
+        self.head = _maybe_spectral(layers.Dense(1, name=f"{self.name}_logit"), spectral_norm)
+
+    def call(self, a, b, training=None):
+        if self.first is not None:
+            a = self.first(a, training=training)
+        if self.second is not None:
+            b = self.second(b, training=training)
+        features = self.joint(ops.concatenate([a, b], axis=-1), training=training)
+        return ops.squeeze(self.head(features, training=training), -1), features

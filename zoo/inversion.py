@@ -24,9 +24,9 @@ ADAM_BETA_2 = 0.999
 ADAM_EPSILON = 1e-7
 
 
-def _per_example_l1(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
-    """Σ|a - b| over every axis but the batch axis: float32 [batch]."""
-    diff = tf.abs(a - b)
+def per_example_l1(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+    """Σ|a - b| over every axis but the batch axis, in float32: [batch]."""
+    diff = tf.abs(tf.cast(a, tf.float32) - tf.cast(b, tf.float32))
     return tf.reduce_sum(tf.reshape(diff, [tf.shape(diff)[0], -1]), axis=1)
 
 
@@ -34,9 +34,9 @@ def inversion_loss(x: tf.Tensor, generated: tf.Tensor, x_features: Sequence[tf.T
                    generated_features: Sequence[tf.Tensor],
                    feature_weights: Sequence[float]) -> tf.Tensor:
     """(1 - Σλ_i)·residual + Σλ_i·discrimination_i, per example: float32 [batch]."""
-    loss = (1.0 - sum(feature_weights)) * _per_example_l1(x, generated)
+    loss = (1.0 - sum(feature_weights)) * per_example_l1(x, generated)
     for weight, real, fake in zip(feature_weights, x_features, generated_features):
-        loss += weight * _per_example_l1(real, fake)
+        loss += weight * per_example_l1(real, fake)
     return loss
 
 

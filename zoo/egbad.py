@@ -1,0 +1,189 @@
+"""EGBAD: efficient GAN-based anomaly detection (Zenati, Foo, Lecouat, Manek, Chandrasekhar, 2018).
+
+A BiGAN: a generator G (z -> x), an encoder E (x -> z), and a discriminator D on pairs that
+tells real pairs (x, E(x)) from generated ones (G(z), z). At the optimum E inverts G, so an
+input is scored without any optimisation:
+
+    score(x) = (1 - α) · Σ|x - G(E(x))| + α · L_D(x),   α = 0.1,
+
+with L_D either the cross-entropy σ(D(x, E(x))) should be 1 ("cross-entropy") or the L1 distance
+between D's last hidden features of (x, E(x)) and (G(E(x)), E(x)) ("feature-matching").
+
+Losses, as the BiGAN: D minimises BCE(D(x, E(x)), 1) + BCE(D(G(z), z), 0); G minimises
+BCE(D(G(z), z), 1) and E minimises BCE(D(x, E(x)), 0) (non-saturating, labels swapped). One
+forward pass gives the three losses and each player steps on its own; the reference code runs
+the three updates one after another, each on a fresh pass: a difference of one step's lag.
+
+Architectures (the reference code's): rows (KDD99), G Dense 64 → 128 → features, E Dense 64 →
+latent 32, D x-branch Dense 128, z-branch Dense 128, joint Dense 128; Adam, learning rate 1e-5,
+β1 0.5, batches of 50. Images: the same shape of networks in DCGAN form, smaller than the
+reference's (which is sized for a GPU): G Dense → 7x7x64 → 14x14x32 → 28x28 up-convolutions, E
+and D's x-branch 4x4 stride-2 convolutions with 32 and 64 filters, latent 32, learning rate 2e-4.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import keras
+import tensorflow as tf
+
+from zoo.base import AnomalyDetector, DetectorError, replica_total
+from zoo.blocks import (PairCritic, check_gan_shape, decoder_network, dense_stack,
+                        encoder_network, feature_stack)
+from zoo.inversion import per_example_l1
+
+SCORE_METHODS = ("cross-entropy", "feature-matching")
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class EGBAD(AnomalyDetector):
+    """BiGAN anomaly detector on rows [features] or images [height, width, channels].
+
+    Args:
+        example_shape: (features,) for rows, (height, width, channels) for images.
+        latent_dim: dimension of z.
+        generator_hidden: G's hidden Dense widths (rows) or its grid channels then
+            up-convolution filters (images; one stride-2 step each).
+        encoder_hidden: E's hidden Dense widths or convolution filters.
+        discriminator_hidden: widths or filters of D's x-branch.
+        discriminator_latent_hidden: widths of D's z-branch.
+        discriminator_joint_hidden: widths of D's joint layers; the last are the features of
+            the feature-matching score.
+        score_weight: α, the weight of the discriminator term of the score.
+        score_method: "cross-entropy" or "feature-matching" (see the module docstring).
+        learning_rate, beta_1: Adam's, for the three players.
+        scaling, seed, **kwargs: see AnomalyDetector.
+
+    Example:
+        >>> import datasets, zoo
+        >>> ds = datasets.load("kdd99")
+        >>> model = zoo.get("egbad").for_dataset(ds)
+        >>> model.compile()
+        >>> model.fit(ds.train.x, batch_size=50, epochs=1)
+        >>> model.calibrate(ds.val.x)
+        >>> scores = model.score(ds.test.x)
+    """
+
+    PLAYERS = ("generator", "encoder", "discriminator")
+    DEFAULT_EPOCHS = 10
+
+    def __init__(self, example_shape: Sequence[int] = (121,), latent_dim: int = 32,
+                 generator_hidden: Sequence[int] = (64, 128),
+                 encoder_hidden: Sequence[int] = (64,),
+                 discriminator_hidden: Sequence[int] = (128,),
+                 discriminator_latent_hidden: Sequence[int] = (128,),
+                 discriminator_joint_hidden: Sequence[int] = (128,), score_weight: float = 0.1,
+                 score_method: str = "feature-matching", learning_rate: float = 1e-5,
+                 beta_1: float = 0.5, scaling: dict | None = None, seed: int = 0, **kwargs):
+        kwargs.setdefault("name", "egbad")
+        super().__init__(example_shape=example_shape, scaling=scaling, seed=seed, **kwargs)
+        self.latent_dim = int(latent_dim)
+        self.generator_hidden = tuple(int(u) for u in generator_hidden)
+        self.encoder_hidden = tuple(int(u) for u in encoder_hidden)
+        self.discriminator_hidden = tuple(int(u) for u in discriminator_hidden)
+        self.discriminator_latent_hidden = tuple(int(u) for u in discriminator_latent_hidden)
+        self.discriminator_joint_hidden = tuple(int(u) for u in discriminator_joint_hidden)
+        self.score_weight = float(score_weight)
+        self.score_method = str(score_method)
+        self.learning_rate = float(learning_rate)
+        self.beta_1 = float(beta_1)
+        if self.score_method not in SCORE_METHODS:
+            raise DetectorError(f"score_method must be one of {', '.join(SCORE_METHODS)}, got "
+                                f"{self.score_method!r}")
+        check_gan_shape(self.example_shape, self.generator_hidden, "EGBAD's generator")
+
+        self.generator = decoder_network(self.example_shape, self.latent_dim,
+                                         self.generator_hidden, name="generator")
+        self.encoder = encoder_network(self.example_shape, self.latent_dim, self.encoder_hidden,
+                                       name="encoder")
+        self.discriminator = PairCritic(
+            feature_stack(self.example_shape, self.discriminator_hidden, name="x_branch"),
+            dense_stack(self.discriminator_latent_hidden, name="z_branch"),
+            dense_stack(self.discriminator_joint_hidden, name="joint"), name="discriminator")
+        self.cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
+        self.trackers = {name: keras.metrics.Mean(name=name)
+                         for name in ("d_loss", "g_loss", "e_loss")}
+
+    @classmethod
+    def dataset_defaults(cls, ds) -> dict[str, Any]:
+        common = {"example_shape": ds.example_shape, "latent_dim": 32, "score_weight": 0.1,
+                  "score_method": "feature-matching", "beta_1": 0.5,
+                  "scaling": ds.meta["scaling"], "seed": 0}
+        if ds.kind == "tabular":
+            return {**common, "generator_hidden": (64, 128), "encoder_hidden": (64,),
+                    "discriminator_hidden": (128,), "discriminator_latent_hidden": (128,),
+                    "discriminator_joint_hidden": (128,), "learning_rate": 1e-5}
+        if ds.kind == "image":
+            return {**common, "generator_hidden": (64, 32), "encoder_hidden": (32, 64),
+                    "discriminator_hidden": (32, 64), "discriminator_latent_hidden": (128,),
+                    "discriminator_joint_hidden": (256,), "learning_rate": 2e-4}
+        raise DetectorError(f"EGBAD models rows or images; dataset {ds.name!r} is {ds.kind}")
+
+    def build_networks(self) -> None:
+        x = tf.zeros((1, *self.example_shape))
+        z = tf.zeros((1, self.latent_dim))
+        self.generator(z)
+        self.encoder(x)
+        self.discriminator(x, z)
+
+    def player_variables(self, player: str) -> list:
+        return getattr(self, player).trainable_variables
+
+    def default_optimizer(self, player: str) -> keras.optimizers.Optimizer:
+        return keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def sample_prior(self, batch_size) -> tf.Tensor:
+        """z ~ N(0, I): [batch_size, latent_dim]."""
+        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def train_step(self, data):
+        x = self.scale(keras.utils.unpack_x_y_sample_weight(data)[0])
+        z = self.sample_prior(tf.shape(x)[0])
+        with tf.GradientTape(persistent=True) as tape:
+            real_logit, _ = self.discriminator(x, self.encoder(x, training=True), training=True)
+            fake_logit, _ = self.discriminator(self.generator(z, training=True), z,
+                                               training=True)
+            real_logit, fake_logit = (tf.cast(v, "float32") for v in (real_logit, fake_logit))
+            ones, zeros = tf.ones_like(real_logit), tf.zeros_like(real_logit)
+            losses = {
+                "d_loss": (self.cross_entropy(ones, real_logit)
+                           + self.cross_entropy(zeros, fake_logit)),
+                "g_loss": self.cross_entropy(ones, fake_logit),
+                "e_loss": self.cross_entropy(zeros, real_logit)}
+        for player in self.PLAYERS:
+            self.minimize(player, losses[f"{player[0]}_loss"], tape)
+        del tape
+        for name, loss in losses.items():
+            self.trackers[name].update_state(replica_total(loss))
+        return self.tracker_results()
+
+    def anomaly_scores(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
+        """Both scores of inputs already scaled: {method: float32 [batch]}."""
+        encoded = self.encoder(x)
+        reconstructed = self.generator(encoded)
+        real_logit, real_features = self.discriminator(x, encoded)
+        _, fake_features = self.discriminator(reconstructed, encoded)
+        residual = per_example_l1(x, reconstructed)
+        discrimination = {
+            "cross-entropy": tf.nn.softplus(-tf.cast(real_logit, "float32")),  # -log σ(logit)
+            "feature-matching": per_example_l1(real_features, fake_features)}
+        return {method: (1.0 - self.score_weight) * residual + self.score_weight * term
+                for method, term in discrimination.items()}
+
+    def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
+        return self.anomaly_scores(x)[self.score_method]
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "latent_dim": self.latent_dim,
+                "generator_hidden": list(self.generator_hidden),
+                "encoder_hidden": list(self.encoder_hidden),
+                "discriminator_hidden": list(self.discriminator_hidden),
+                "discriminator_latent_hidden": list(self.discriminator_latent_hidden),
+                "discriminator_joint_hidden": list(self.discriminator_joint_hidden),
+                "score_weight": self.score_weight, "score_method": self.score_method,
+                "learning_rate": self.learning_rate, "beta_1": self.beta_1}
