@@ -39,6 +39,23 @@ def replica_total(share: tf.Tensor) -> tf.Tensor:
     return tf.distribute.get_replica_context().all_reduce("sum", share)
 
 
+def global_mean(per_example: tf.Tensor) -> tf.Tensor:
+    """This replica's share of the mean of a per-example loss [batch] over the global batch.
+
+    The shares of all replicas add up to the mean over the whole batch (so do their gradients);
+    with one replica it is the plain mean.
+    """
+    return tf.nn.compute_average_loss(tf.cast(per_example, tf.float32))
+
+
+def sigmoid_cross_entropy(target: float, logits: tf.Tensor) -> tf.Tensor:
+    """`global_mean` of the binary cross-entropy of logits [batch] against a constant target
+    (1 = real, 0 = fake, or a soft value in between)."""
+    logits = tf.cast(logits, tf.float32)
+    return global_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+        tf.fill(tf.shape(logits), tf.constant(target, tf.float32)), logits))
+
+
 @keras.saving.register_keras_serializable(package="zoo")
 class AnomalyDetector(keras.Model):
     """Base class of the zoo's models (see the module docstring for the contract).

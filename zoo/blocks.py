@@ -4,7 +4,7 @@ convolution stacks; the generators, encoders and discriminators of the image and
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import keras
 from keras import layers, ops
@@ -56,12 +56,25 @@ def lstm_stack(units: Sequence[int], name: str) -> keras.Sequential:
                              for i, u in enumerate(units)], name=name)
 
 
+def leaky_relu(x):
+    """LeakyReLU with slope 0.2 (DCGAN's), written as max(x, 0.2·x).
+
+    The same function as tf.nn.leaky_relu, but not its op: grappler's remapper fails to fuse
+    Conv2D + LeakyRelu when one forward pass has two gradients (a GAN's discriminator on real and
+    generated inputs) and logs an error each time a train step is traced.
+    """
+    return ops.maximum(x, 0.2 * x)
+
+
+Activation = str | Callable | None
+
+
 def _maybe_spectral(layer: layers.Layer, spectral_norm: bool) -> layers.Layer:
     """`layer`, wrapped in spectral normalisation (Miyato et al. 2018) when asked."""
     return layers.SpectralNormalization(layer, name=f"sn_{layer.name}") if spectral_norm else layer
 
 
-def dense_stack(units: Sequence[int], name: str, activation: str = "leaky_relu",
+def dense_stack(units: Sequence[int], name: str, activation: Activation = leaky_relu,
                 spectral_norm: bool = False) -> keras.Sequential:
     """Dense layers of the given widths, each followed by `activation`: [batch, in] -> [batch,
     units[-1]]."""
@@ -71,7 +84,7 @@ def dense_stack(units: Sequence[int], name: str, activation: str = "leaky_relu",
 
 
 def strided_conv_stack(filters: Sequence[int], name: str, kernel_size: int = 4,
-                       activation: str = "leaky_relu",
+                       activation: Activation = leaky_relu,
                        spectral_norm: bool = False) -> keras.Sequential:
     """Conv2D layers of `kernel_size` and stride 2 (each halves height and width), then a flatten:
     images [batch, height, width, channels] -> features [batch, flattened]."""

@@ -10,9 +10,8 @@ with L_D either the cross-entropy σ(D(x, E(x))) should be 1 ("cross-entropy") o
 between D's last hidden features of (x, E(x)) and (G(E(x)), E(x)) ("feature-matching").
 
 Losses, as the BiGAN: D minimises BCE(D(x, E(x)), 1) + BCE(D(G(z), z), 0); G minimises
-BCE(D(G(z), z), 1) and E minimises BCE(D(x, E(x)), 0) (non-saturating, labels swapped). One
-forward pass gives the three losses and each player steps on its own; the reference code runs
-the three updates one after another, each on a fresh pass: a difference of one step's lag.
+BCE(D(G(z), z), 1) and E minimises BCE(D(x, E(x)), 0) (non-saturating, labels swapped); the
+three step one after another, D first, as in the reference code.
 
 Architectures (the reference code's): rows (KDD99), G Dense 64 → 128 → features, E Dense 64 →
 latent 32, D x-branch Dense 128, z-branch Dense 128, joint Dense 128; Adam, learning rate 1e-5,
@@ -28,7 +27,7 @@ from typing import Any, Sequence
 import keras
 import tensorflow as tf
 
-from zoo.base import AnomalyDetector, DetectorError, replica_total
+from zoo.base import AnomalyDetector, DetectorError, replica_total, sigmoid_cross_entropy
 from zoo.blocks import (PairCritic, check_gan_shape, decoder_network, dense_stack,
                         encoder_network, feature_stack)
 from zoo.inversion import per_example_l1
@@ -101,7 +100,6 @@ class EGBAD(AnomalyDetector):
             feature_stack(self.example_shape, self.discriminator_hidden, name="x_branch"),
             dense_stack(self.discriminator_latent_hidden, name="z_branch"),
             dense_stack(self.discriminator_joint_hidden, name="joint"), name="discriminator")
-        self.cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("d_loss", "g_loss", "e_loss")}
 
@@ -144,23 +142,34 @@ class EGBAD(AnomalyDetector):
     def train_step(self, data):
         x = self.scale(keras.utils.unpack_x_y_sample_weight(data)[0])
         z = self.sample_prior(tf.shape(x)[0])
-        with tf.GradientTape(persistent=True) as tape:
-            real_logit, _ = self.discriminator(x, self.encoder(x, training=True), training=True)
-            fake_logit, _ = self.discriminator(self.generator(z, training=True), z,
-                                               training=True)
-            real_logit, fake_logit = (tf.cast(v, "float32") for v in (real_logit, fake_logit))
-            ones, zeros = tf.ones_like(real_logit), tf.zeros_like(real_logit)
-            losses = {
-                "d_loss": (self.cross_entropy(ones, real_logit)
-                           + self.cross_entropy(zeros, fake_logit)),
-                "g_loss": self.cross_entropy(ones, fake_logit),
-                "e_loss": self.cross_entropy(zeros, real_logit)}
-        for player in self.PLAYERS:
-            self.minimize(player, losses[f"{player[0]}_loss"], tape)
-        del tape
-        for name, loss in losses.items():
+        # The three updates one after another, each on a fresh forward pass, as the reference
+        # code (two gradients of one pass also made grappler log a failed fusion).
+        with tf.GradientTape() as tape:
+            real_logit = self.real_pair_logit(x)
+            fake_logit = self.fake_pair_logit(z)
+            d_loss = sigmoid_cross_entropy(1.0, real_logit) + sigmoid_cross_entropy(0.0, fake_logit)
+        self.minimize("discriminator", d_loss, tape)
+        with tf.GradientTape() as tape:
+            fake_logit = self.fake_pair_logit(z)
+            g_loss = sigmoid_cross_entropy(1.0, fake_logit)
+        self.minimize("generator", g_loss, tape)
+        with tf.GradientTape() as tape:
+            real_logit = self.real_pair_logit(x)
+            e_loss = sigmoid_cross_entropy(0.0, real_logit)
+        self.minimize("encoder", e_loss, tape)
+        for name, loss in (("d_loss", d_loss), ("g_loss", g_loss), ("e_loss", e_loss)):
             self.trackers[name].update_state(replica_total(loss))
         return self.tracker_results()
+
+    def real_pair_logit(self, x: tf.Tensor) -> tf.Tensor:
+        """D's logit of the pairs (x, E(x)), in training mode: float32 [batch]."""
+        logit, _ = self.discriminator(x, self.encoder(x, training=True), training=True)
+        return tf.cast(logit, "float32")
+
+    def fake_pair_logit(self, z: tf.Tensor) -> tf.Tensor:
+        """D's logit of the pairs (G(z), z), in training mode: float32 [batch]."""
+        logit, _ = self.discriminator(self.generator(z, training=True), z, training=True)
+        return tf.cast(logit, "float32")
 
     def anomaly_scores(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
         """Both scores of inputs already scaled: {method: float32 [batch]}."""

@@ -1,0 +1,113 @@
+"""EGBAD: the shared detector checks on tiny rows and images models, and its own behaviour."""
+
+import keras
+import numpy as np
+import pytest
+
+import datasets
+import zoo
+from tests import helpers
+from zoo import EGBAD, DetectorError
+
+TINY_ROWS = dict(latent_dim=4, generator_hidden=(8,), encoder_hidden=(8,),
+                 discriminator_hidden=(8,), discriminator_latent_hidden=(8,),
+                 discriminator_joint_hidden=(8,), learning_rate=1e-3)
+TINY_IMAGES = dict(latent_dim=4, generator_hidden=(8, 4), encoder_hidden=(4, 8),
+                   discriminator_hidden=(4, 8), discriminator_latent_hidden=(8,),
+                   discriminator_joint_hidden=(8,))
+
+
+def rows(n: int = 256, seed: int = 0) -> np.ndarray:
+    """Rows of 6 correlated features: float32 [n, 6]."""
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=(n, 2))
+    return np.concatenate([base, base @ rng.normal(size=(2, 4))], axis=1).astype(np.float32)
+
+
+def rows_scaling(x: np.ndarray) -> dict:
+    return {"min": x.min(0).tolist(), "max": x.max(0).tolist()}
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return datasets.load("digits", anomaly_digits=[0])
+
+
+def test_shared_detector_checks_on_rows(tmp_path):
+    x = rows()
+    keras.utils.set_random_seed(0)
+    model = EGBAD(example_shape=(6,), scaling=rows_scaling(x), **TINY_ROWS)
+    model.build()
+    model.compile()
+    helpers.run_detector_checks(model, x, x[:8], tmp_path)
+
+
+def test_shared_detector_checks_on_images(digits, tmp_path):
+    x, _ = digits.examples("train")
+    keras.utils.set_random_seed(0)
+    model = EGBAD.for_dataset(digits, **TINY_IMAGES)
+    model.compile()
+    helpers.run_detector_checks(model, x[:128], digits.test.x[:8], tmp_path)
+
+
+def test_paper_settings_for_rows_and_images(digits):
+    model = EGBAD(example_shape=(121,))
+    model.build()
+    model.compile()
+    assert (model.latent_dim, model.score_weight) == (32, 0.1)
+    assert float(model.discriminator_optimizer.learning_rate) == pytest.approx(1e-5)
+    assert float(model.encoder_optimizer.beta_1) == pytest.approx(0.5)
+    assert model.generator(np.zeros((1, 32))).shape == (1, 121)
+    images = zoo.get("egbad").for_dataset(digits)
+    assert images.generator(np.zeros((2, 32))).shape == (2, 8, 8, 1)
+    assert images.encoder(np.zeros((2, 8, 8, 1))).shape == (2, 32)
+
+
+def test_both_scores_weigh_the_residual_by_one_minus_alpha():
+    x = rows()
+    model = EGBAD(example_shape=(6,), scaling=rows_scaling(x), **TINY_ROWS)
+    model.build()
+    scaled = model.scale(x[:5])
+    residual = np.abs(scaled - model.generator(model.encoder(scaled))).sum(axis=1)
+    scores = {k: v.numpy() for k, v in model.anomaly_scores(scaled).items()}
+    # the cross-entropy term -log σ(logit) is positive, the feature distance non-negative
+    assert np.all(scores["cross-entropy"] > 0.9 * residual)
+    assert np.all(scores["feature-matching"] >= 0.9 * residual - 1e-5)
+    model.score_weight = 0.0
+    for method_scores in model.anomaly_scores(scaled).values():
+        np.testing.assert_allclose(method_scores, residual, rtol=1e-5)
+
+
+def test_shifted_images_score_above_normal_ones(digits):
+    x, _ = digits.examples("train")
+    keras.utils.set_random_seed(1)
+    model = EGBAD.for_dataset(digits, **TINY_IMAGES)
+    model.compile()
+    model.fit(x, batch_size=32, epochs=2, verbose=0)
+    normal = digits.test.x[digits.test.y == 0][:50]
+    helpers.check_out_of_range_scores_above_normal(model, normal, shift=3 * 16.0)
+
+
+def test_bad_construction_is_refused_clearly(digits):
+    with pytest.raises(DetectorError, match="score_method must be one of cross-entropy, "
+                                            "feature-matching"):
+        EGBAD(example_shape=(6,), score_method="l2")
+    with pytest.raises(DetectorError, match="images of 8x8 cannot go through 4 stride-2 layers"):
+        EGBAD.for_dataset(digits, generator_hidden=(8, 8, 8, 8))
+    with pytest.raises(DetectorError, match="rows \\[features\\] or images"):
+        EGBAD(example_shape=(10, 1))
+    with pytest.raises(DetectorError, match="EGBAD models rows or images"):
+        EGBAD.for_dataset(datasets.load("synthetic"))
+
+
+def test_one_mirrored_step_on_two_devices_equals_the_default_strategy_step():
+    helpers.check_mirrored_step_matches_default(
+        setup="""
+            import datasets
+            from zoo import EGBAD
+            ds = datasets.load("digits", anomaly_digits=[0])
+        """,
+        build=("EGBAD.for_dataset(ds, latent_dim=4, generator_hidden=(8, 4), "
+               "encoder_hidden=(4, 8), discriminator_hidden=(4, 8), "
+               "discriminator_latent_hidden=(8,), discriminator_joint_hidden=(8,))"),
+        data='np.ascontiguousarray(ds.examples("train")[0][:16])')
