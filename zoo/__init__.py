@@ -6,10 +6,13 @@ Importing `zoo` registers every model with Keras, so `keras.models.load_model` c
 from __future__ import annotations
 
 from datasets import DatasetError
+from zoo.alad import ALAD
 from zoo.anoean import AnoEAN
 from zoo.base import AnomalyDetector, DetectorError
 from zoo.egbad import EGBAD
 from zoo.export import ExportError
+from zoo.fencegan import FenceGAN
+from zoo.ganomaly import GANomaly
 from zoo.gru_vae import GRUVAE
 from zoo.tanogan import TAnoGAN
 
@@ -17,8 +20,11 @@ from zoo.tanogan import TAnoGAN
 USER_ERRORS = (DatasetError, DetectorError, ExportError)
 
 _MODELS: dict[str, type[AnomalyDetector]] = {
+    "alad": ALAD,
     "anoean": AnoEAN,
     "egbad": EGBAD,
+    "fencegan": FenceGAN,
+    "ganomaly": GANomaly,
     "gru_vae": GRUVAE,
     "tanogan": TAnoGAN,
 }
@@ -51,5 +57,5 @@ def name_of(model: AnomalyDetector) -> str:
     raise DetectorError(f"{type(model).__name__} is not a registered zoo model")
 
 
-__all__ = ["USER_ERRORS", "AnoEAN", "AnomalyDetector", "DetectorError", "EGBAD", "GRUVAE", "TAnoGAN", "get",
+__all__ = ["USER_ERRORS", "ALAD", "AnoEAN", "AnomalyDetector", "DetectorError", "EGBAD", "FenceGAN", "GANomaly", "GRUVAE", "TAnoGAN", "get",
            "name_of", "names"]

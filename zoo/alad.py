@@ -1,0 +1,218 @@
+"""ALAD: adversarially learned anomaly detection (Zenati, Romain, Foo, Lecouat, Chandrasekhar, 2018).
+
+EGBAD's BiGAN (generator G: z -> x, encoder E: x -> z, discriminator D_xz on pairs) made
+cycle-consistent by two more discriminators, as ALICE:
+
+- D_xx tells (x, x) from (x, G(E(x))): E then G must give x back;
+- D_zz tells (z, z) from (z, E(G(z))): G then E must give z back;
+
+and spectral normalisation on every discriminator layer for stable training. Each
+discriminator learns real pairs as 1 and the others as 0; G and E play the non-saturating
+game with the labels swapped:
+
+    L_D = BCE(D_xz(x, E(x)), 1) + BCE(D_xz(G(z), z), 0) + BCE(D_xx(x, x), 1)
+          + BCE(D_xx(x, G(E(x))), 0) + BCE(D_zz(z, z), 1) + BCE(D_zz(z, E(G(z))), 0)
+    L_G = BCE(D_xz(G(z), z), 1) + L_cycle,   L_E = BCE(D_xz(x, E(x)), 0) + L_cycle,
+    L_cycle = BCE(D_xx(x, x), 0) + BCE(D_xx(x, G(E(x))), 1) + BCE(D_zz(z, z), 0)
+              + BCE(D_zz(z, E(G(z))), 1).
+
+Score ("feature-matching", the paper's best): the L1 distance between D_xx's last hidden
+features of (x, x) and of (x, G(E(x))).
+
+Architectures (the reference code's for KDD99): G Dense 64 → 128 → features, E Dense 64 →
+latent 32, D_xz x-branch Dense 128, z-branch Dense 128, joint Dense 128; D_xx Dense 128; D_zz
+Dense 32; Adam learning rate 1e-5, β1 0.5, batches of 50. The reference adds batch
+normalisation to D_xz's x-branch and dropout 0.2 to the discriminators; with spectral
+normalisation on, both are left out here. The three discriminators share one optimizer (the
+reference gives each its own Adam with the same settings: the same updates, since Adam works
+per variable). Images use EGBAD's DCGAN-form networks, with D_xx convolving x and x' stacked on
+the channel axis.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import keras
+import tensorflow as tf
+
+from zoo.base import AnomalyDetector, DetectorError, replica_total, sigmoid_cross_entropy
+from zoo.blocks import (PairCritic, check_gan_shape, decoder_network, dense_stack,
+                        encoder_network, feature_stack)
+from zoo.inversion import per_example_l1
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class ALAD(AnomalyDetector):
+    """Cycle-consistent BiGAN on rows [features] or images [height, width, channels].
+
+    Args:
+        example_shape: (features,) for rows, (height, width, channels) for images.
+        latent_dim: dimension of z.
+        generator_hidden: G's hidden Dense widths (rows) or its grid channels then
+            up-convolution filters (images).
+        encoder_hidden: E's hidden Dense widths or convolution filters.
+        xz_hidden: widths or filters of D_xz's x-branch.
+        xz_latent_hidden: widths of D_xz's z-branch.
+        xz_joint_hidden: widths of D_xz's joint layers.
+        xx_hidden: widths or filters of D_xx (its last layer gives the score's features).
+        zz_hidden: widths of D_zz.
+        spectral_norm: spectral normalisation on every discriminator layer.
+        learning_rate, beta_1: Adam's, for the three players.
+        scaling, seed, **kwargs: see AnomalyDetector.
+
+    Example:
+        >>> import datasets, zoo
+        >>> ds = datasets.load("kdd99")
+        >>> model = zoo.get("alad").for_dataset(ds)
+        >>> model.compile()
+        >>> model.fit(ds.train.x, batch_size=50, epochs=1)
+        >>> model.calibrate(ds.val.x)
+        >>> scores = model.score(ds.test.x)
+    """
+
+    PLAYERS = ("generator", "encoder", "discriminator")
+    DEFAULT_EPOCHS = 10
+
+    def __init__(self, example_shape: Sequence[int] = (121,), latent_dim: int = 32,
+                 generator_hidden: Sequence[int] = (64, 128),
+                 encoder_hidden: Sequence[int] = (64,), xz_hidden: Sequence[int] = (128,),
+                 xz_latent_hidden: Sequence[int] = (128,),
+                 xz_joint_hidden: Sequence[int] = (128,), xx_hidden: Sequence[int] = (128,),
+                 zz_hidden: Sequence[int] = (32,), spectral_norm: bool = True,
+                 learning_rate: float = 1e-5, beta_1: float = 0.5,
+                 scaling: dict | None = None, seed: int = 0, **kwargs):
+        kwargs.setdefault("name", "alad")
+        super().__init__(example_shape=example_shape, scaling=scaling, seed=seed, **kwargs)
+        self.latent_dim = int(latent_dim)
+        self.generator_hidden = tuple(int(u) for u in generator_hidden)
+        self.encoder_hidden = tuple(int(u) for u in encoder_hidden)
+        self.xz_hidden = tuple(int(u) for u in xz_hidden)
+        self.xz_latent_hidden = tuple(int(u) for u in xz_latent_hidden)
+        self.xz_joint_hidden = tuple(int(u) for u in xz_joint_hidden)
+        self.xx_hidden = tuple(int(u) for u in xx_hidden)
+        self.zz_hidden = tuple(int(u) for u in zz_hidden)
+        self.spectral_norm = bool(spectral_norm)
+        self.learning_rate = float(learning_rate)
+        self.beta_1 = float(beta_1)
+        check_gan_shape(self.example_shape, self.generator_hidden, "ALAD's generator")
+
+        sn = self.spectral_norm
+        self.generator = decoder_network(self.example_shape, self.latent_dim,
+                                         self.generator_hidden, name="generator")
+        self.encoder = encoder_network(self.example_shape, self.latent_dim, self.encoder_hidden,
+                                       name="encoder")
+        self.discriminator_xz = PairCritic(
+            feature_stack(self.example_shape, self.xz_hidden, name="xz_x_branch",
+                          spectral_norm=sn),
+            dense_stack(self.xz_latent_hidden, name="xz_z_branch", spectral_norm=sn),
+            dense_stack(self.xz_joint_hidden, name="xz_joint", spectral_norm=sn),
+            spectral_norm=sn, name="discriminator_xz")
+        self.discriminator_xx = PairCritic(
+            None, None, feature_stack(self.example_shape, self.xx_hidden, name="xx_joint",
+                                      spectral_norm=sn),
+            spectral_norm=sn, name="discriminator_xx")
+        self.discriminator_zz = PairCritic(
+            None, None, dense_stack(self.zz_hidden, name="zz_joint", spectral_norm=sn),
+            spectral_norm=sn, name="discriminator_zz")
+        self.trackers = {name: keras.metrics.Mean(name=name)
+                         for name in ("d_loss", "g_loss", "e_loss", "cycle_loss")}
+
+    @classmethod
+    def dataset_defaults(cls, ds) -> dict[str, Any]:
+        common = {"example_shape": ds.example_shape, "latent_dim": 32, "spectral_norm": True,
+                  "beta_1": 0.5, "scaling": ds.meta["scaling"], "seed": 0}
+        if ds.kind == "tabular":
+            return {**common, "generator_hidden": (64, 128), "encoder_hidden": (64,),
+                    "xz_hidden": (128,), "xz_latent_hidden": (128,), "xz_joint_hidden": (128,),
+                    "xx_hidden": (128,), "zz_hidden": (32,), "learning_rate": 1e-5}
+        if ds.kind == "image":
+            return {**common, "generator_hidden": (64, 32), "encoder_hidden": (32, 64),
+                    "xz_hidden": (32, 64), "xz_latent_hidden": (128,), "xz_joint_hidden": (256,),
+                    "xx_hidden": (32, 64), "zz_hidden": (64, 32), "learning_rate": 2e-4}
+        raise DetectorError(f"ALAD models rows or images; dataset {ds.name!r} is {ds.kind}")
+
+    def build_networks(self) -> None:
+        x = tf.zeros((1, *self.example_shape))
+        z = tf.zeros((1, self.latent_dim))
+        self.generator(z)
+        self.encoder(x)
+        self.discriminator_xz(x, z)
+        self.discriminator_xx(x, x)
+        self.discriminator_zz(z, z)
+
+    def player_variables(self, player: str) -> list:
+        if player == "discriminator":
+            return [v for d in (self.discriminator_xz, self.discriminator_xx,
+                                self.discriminator_zz) for v in d.trainable_variables]
+        return getattr(self, player).trainable_variables
+
+    def default_optimizer(self, player: str) -> keras.optimizers.Optimizer:
+        return keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def sample_prior(self, batch_size) -> tf.Tensor:
+        """z ~ N(0, I): [batch_size, latent_dim]."""
+        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def logits(self, x: tf.Tensor, z: tf.Tensor) -> dict[str, tf.Tensor]:
+        """Every discriminator's logit of its real and fake pairs, in training mode: float32
+        [batch] each, keyed "<discriminator>_<real|fake>"."""
+        encoded = self.encoder(x, training=True)
+        generated = self.generator(z, training=True)
+        pairs = {
+            "xz_real": (self.discriminator_xz, x, encoded),
+            "xz_fake": (self.discriminator_xz, generated, z),
+            "xx_real": (self.discriminator_xx, x, x),
+            "xx_fake": (self.discriminator_xx, x, self.generator(encoded, training=True)),
+            "zz_real": (self.discriminator_zz, z, z),
+            "zz_fake": (self.discriminator_zz, z, self.encoder(generated, training=True))}
+        return {key: tf.cast(critic(a, b, training=True)[0], "float32")
+                for key, (critic, a, b) in pairs.items()}
+
+    def train_step(self, data):
+        x = self.scale(keras.utils.unpack_x_y_sample_weight(data)[0])
+        z = self.sample_prior(tf.shape(x)[0])
+
+        # (1) The three discriminators: real pairs 1, fake pairs 0.
+        with tf.GradientTape() as tape:
+            logit = self.logits(x, z)
+            d_loss = sum(sigmoid_cross_entropy(1.0, logit[f"{d}_real"])
+                         + sigmoid_cross_entropy(0.0, logit[f"{d}_fake"])
+                         for d in ("xz", "xx", "zz"))
+        self.minimize("discriminator", d_loss, tape)
+
+        # (2) G and E on one fresh pass, as the reference's single update op: labels swapped.
+        with tf.GradientTape(persistent=True) as tape:
+            logit = self.logits(x, z)
+            cycle_loss = sum(sigmoid_cross_entropy(0.0, logit[f"{d}_real"])
+                             + sigmoid_cross_entropy(1.0, logit[f"{d}_fake"])
+                             for d in ("xx", "zz"))
+            g_loss = sigmoid_cross_entropy(1.0, logit["xz_fake"]) + cycle_loss
+            e_loss = sigmoid_cross_entropy(0.0, logit["xz_real"]) + cycle_loss
+        self.minimize("generator", g_loss, tape)
+        self.minimize("encoder", e_loss, tape)
+        del tape
+
+        for name, loss in (("d_loss", d_loss), ("g_loss", g_loss), ("e_loss", e_loss),
+                           ("cycle_loss", cycle_loss)):
+            self.trackers[name].update_state(replica_total(loss))
+        return self.tracker_results()
+
+    def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
+        _, real_features = self.discriminator_xx(x, x)
+        _, reconstructed_features = self.discriminator_xx(x, self.generator(self.encoder(x)))
+        return per_example_l1(real_features, reconstructed_features)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "latent_dim": self.latent_dim,
+                "generator_hidden": list(self.generator_hidden),
+                "encoder_hidden": list(self.encoder_hidden), "xz_hidden": list(self.xz_hidden),
+                "xz_latent_hidden": list(self.xz_latent_hidden),
+                "xz_joint_hidden": list(self.xz_joint_hidden),
+                "xx_hidden": list(self.xx_hidden), "zz_hidden": list(self.zz_hidden),
+                "spectral_norm": self.spectral_norm, "learning_rate": self.learning_rate,
+                "beta_1": self.beta_1}
