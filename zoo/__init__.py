@@ -8,12 +8,14 @@ from __future__ import annotations
 from datasets import DatasetError
 from zoo.alad import ALAD
 from zoo.anoean import AnoEAN
+from zoo.anogan import AnoGAN
 from zoo.base import AnomalyDetector, DetectorError
 from zoo.egbad import EGBAD
 from zoo.export import ExportError
 from zoo.fencegan import FenceGAN
 from zoo.ganomaly import GANomaly
 from zoo.gru_vae import GRUVAE
+from zoo.ocgan import OCGAN
 from zoo.tanogan import TAnoGAN
 
 #: What a user can cause (bad name, option, input or file): the CLIs print these in one line.
@@ -22,10 +24,12 @@ USER_ERRORS = (DatasetError, DetectorError, ExportError)
 _MODELS: dict[str, type[AnomalyDetector]] = {
     "alad": ALAD,
     "anoean": AnoEAN,
+    "anogan": AnoGAN,
     "egbad": EGBAD,
     "fencegan": FenceGAN,
     "ganomaly": GANomaly,
     "gru_vae": GRUVAE,
+    "ocgan": OCGAN,
     "tanogan": TAnoGAN,
 }
 
@@ -57,5 +61,5 @@ def name_of(model: AnomalyDetector) -> str:
     raise DetectorError(f"{type(model).__name__} is not a registered zoo model")
 
 
-__all__ = ["USER_ERRORS", "ALAD", "AnoEAN", "AnomalyDetector", "DetectorError", "EGBAD", "FenceGAN", "GANomaly", "GRUVAE", "TAnoGAN", "get",
+__all__ = ["USER_ERRORS", "ALAD", "AnoEAN", "AnoGAN", "AnomalyDetector", "DetectorError", "EGBAD", "FenceGAN", "GANomaly", "GRUVAE", "OCGAN", "TAnoGAN", "get",
            "name_of", "names"]

@@ -1,0 +1,104 @@
+"""AnoGAN: the shared detector checks on tiny rows and images models, and its own behaviour."""
+
+import keras
+import numpy as np
+import pytest
+
+import datasets
+import zoo
+from tests import helpers
+from tests.zoo.test_egbad import rows, rows_scaling
+from zoo import AnoGAN, DetectorError, inversion
+
+TINY_ROWS = dict(latent_dim=4, generator_hidden=(8,), discriminator_hidden=(8,),
+                 inversion_steps=5, learning_rate=1e-3)
+TINY_IMAGES = dict(latent_dim=4, generator_hidden=(8, 4), discriminator_hidden=(4, 8),
+                   inversion_steps=5)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return datasets.load("digits", anomaly_digits=[0])
+
+
+def tiny_rows_model(**overrides) -> AnoGAN:
+    x = rows()
+    model = AnoGAN(example_shape=(6,), scaling=rows_scaling(x), **{**TINY_ROWS, **overrides})
+    model.build()
+    return model
+
+
+def test_shared_detector_checks_on_rows(tmp_path):
+    x = rows()
+    keras.utils.set_random_seed(0)
+    model = tiny_rows_model()
+    model.compile()
+    helpers.run_detector_checks(model, x, x[:8], tmp_path)
+
+
+def test_shared_detector_checks_on_images(digits, tmp_path):
+    x, _ = digits.examples("train")
+    keras.utils.set_random_seed(0)
+    model = AnoGAN.for_dataset(digits, **TINY_IMAGES)
+    model.compile()
+    helpers.run_detector_checks(model, x[:128], digits.test.x[:8], tmp_path)
+
+
+def test_paper_settings(digits):
+    model = zoo.get("anogan").for_dataset(digits)
+    model.compile()
+    assert (model.feature_weight, model.latent_dim) == (0.1, 32)
+    assert float(model.generator_optimizer.learning_rate) == pytest.approx(2e-4)
+    assert float(model.generator_optimizer.beta_1) == pytest.approx(0.5)
+    assert model.generator(np.zeros((2, 32))).shape == (2, 8, 8, 1)
+
+
+def test_score_is_the_inversion_loss_at_the_latent_reached():
+    """The score is (1 - λ)·residual + λ·feature distance at the z the inversion ends on, and
+    an input's score does not depend on its batch."""
+    x = rows()[:6]
+    model = tiny_rows_model(inversion_steps=20)
+    scaled = model.scale(x)
+    start = np.tile(np.random.default_rng(0).normal(size=(1, 4)), (6, 1)).astype(np.float32)
+    score, z = inversion.invert(scaled, start, model.generator,
+                                lambda v: [model.discriminator(v)[1]], feature_weights=[0.1],
+                                steps=20)
+    generated = model.generator(z)
+    by_hand = (0.9 * np.abs(scaled - generated).sum(axis=1)
+               + 0.1 * np.abs(model.discriminator(scaled)[1]
+                              - model.discriminator(generated)[1]).sum(axis=1))
+    np.testing.assert_allclose(score, by_hand, rtol=1e-5)
+    together = model.score(x)
+    alone = np.concatenate([model.score(x[i:i + 1]) for i in range(6)])
+    np.testing.assert_allclose(together, alone, rtol=1e-5)
+
+
+def test_shifted_images_score_above_normal_ones(digits):
+    x, _ = digits.examples("train")
+    keras.utils.set_random_seed(1)
+    model = AnoGAN.for_dataset(digits, **TINY_IMAGES)
+    model.compile()
+    model.fit(x, batch_size=32, epochs=2, verbose=0)
+    normal = digits.test.x[digits.test.y == 0][:50]
+    helpers.check_out_of_range_scores_above_normal(model, normal, shift=3 * 16.0)
+
+
+def test_bad_construction_is_refused_clearly(digits):
+    with pytest.raises(DetectorError, match="feature_weight \\(λ\\) must be in \\[0, 1\\]"):
+        AnoGAN(example_shape=(6,), feature_weight=2.0)
+    with pytest.raises(DetectorError, match="inversion_steps must be positive"):
+        AnoGAN(example_shape=(6,), inversion_steps=0)
+    with pytest.raises(DetectorError, match="AnoGAN models rows or images"):
+        AnoGAN.for_dataset(datasets.load("synthetic"))
+
+
+def test_one_mirrored_step_on_two_devices_equals_the_default_strategy_step():
+    helpers.check_mirrored_step_matches_default(
+        setup="""
+            import datasets
+            from zoo import AnoGAN
+            ds = datasets.load("digits", anomaly_digits=[0])
+        """,
+        build=("AnoGAN.for_dataset(ds, latent_dim=4, generator_hidden=(8, 4), "
+               "discriminator_hidden=(4, 8))"),
+        data='np.ascontiguousarray(ds.examples("train")[0][:16])')
