@@ -63,6 +63,52 @@ def ocsvm_scores(x_train: np.ndarray, x_test: np.ndarray, nu: float = 0.1,
     return -svm.score_samples(scaler.transform(flatten(x_test)))
 
 
+def kde_scores(x_train: np.ndarray, x_val: np.ndarray, x_test: np.ndarray,
+               bandwidths: Sequence[float] = (0.5, 1, 2, 4, 8, 16),
+               max_train: int = 10_000, seed: int = 0) -> tuple[np.ndarray, float]:
+    """Gaussian KernelDensity on min-max scaled rows; scores = -log density (higher = more
+    anomalous), and the bandwidth used.
+
+    The bandwidth is the one of `bandwidths` under which the normal validation rows are most
+    likely (no test labels). At most `max_train` training rows (a seeded sample): scoring is
+    linear in them.
+    """
+    from sklearn.neighbors import KernelDensity  # noqa: PLC0415
+    from sklearn.preprocessing import MinMaxScaler  # noqa: PLC0415
+
+    rows = flatten(x_train)
+    if len(rows) > max_train:
+        rows = rows[np.random.default_rng(seed).choice(len(rows), max_train, replace=False)]
+    scaler = MinMaxScaler().fit(rows)
+    rows, val = scaler.transform(rows), scaler.transform(flatten(x_val))
+    likelihood = {h: KernelDensity(bandwidth=h).fit(rows).score(val) for h in bandwidths}
+    best = max(likelihood, key=likelihood.get)
+    density = KernelDensity(bandwidth=best).fit(rows)
+    return -density.score_samples(scaler.transform(flatten(x_test))), float(best)
+
+
+def train_detector(name: str, ds, seed: int, epochs: int, batch_size: int,
+                   **overrides: Any):
+    """Zoo model `name` for dataset `ds`, trained on its training split for `epochs`; returns
+    (model, seconds spent training). Prints one line per epoch."""
+    import time  # noqa: PLC0415
+
+    import keras  # noqa: PLC0415
+    import tensorflow as tf  # noqa: PLC0415
+
+    import zoo  # noqa: PLC0415
+
+    keras.utils.set_random_seed(seed)
+    model = zoo.get(name).for_dataset(ds, seed=seed, **overrides)
+    model.compile()
+    x_train, _ = ds.examples("train")
+    batches = (tf.data.Dataset.from_tensor_slices(x_train).shuffle(len(x_train), seed=seed)
+               .batch(batch_size).prefetch(tf.data.AUTOTUNE))
+    started = time.time()
+    model.fit(batches, epochs=epochs, verbose=2)
+    return model, time.time() - started
+
+
 def mean_std(values: Sequence[float]) -> str:
     """'0.812 ± 0.010' over seeds."""
     return f"{np.mean(values):.3f} ± {np.std(values):.3f}"

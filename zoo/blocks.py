@@ -17,7 +17,10 @@ class MinMaxScaling(layers.Layer):
     """Maps raw features into `feature_range` with per-feature min/max fitted on training data.
 
     It is part of every model so that a saved or served model takes the raw values a client
-    has. Constant features (max == min) map to the middle of the range.
+    has. A feature constant in the training data (max == min) is taken to span one unit, as
+    scikit-learn's MinMaxScaler does: its training value maps to `low` and a value one unit
+    away to `high`. (Mapping it to a constant would throw away what sets a test example apart
+    there: a one-hot category never seen in training, say.)
 
     Args:
         data_min, data_max: per-feature statistics (one value each, last axis of the input).
@@ -31,10 +34,9 @@ class MinMaxScaling(layers.Layer):
         self.data_max = [float(v) for v in data_max]
         self.feature_range = tuple(float(v) for v in feature_range)
         low, high = self.feature_range
-        span = [mx - mn for mn, mx in zip(self.data_min, self.data_max)]
-        self._scale = [(high - low) / s if s > 0 else 0.0 for s in span]
-        self._offset = [low - mn * sc if s > 0 else (low + high) / 2
-                        for mn, sc, s in zip(self.data_min, self._scale, span)]
+        span = [mx - mn if mx > mn else 1.0 for mn, mx in zip(self.data_min, self.data_max)]
+        self._scale = [(high - low) / s for s in span]
+        self._offset = [low - mn * sc for mn, sc in zip(self.data_min, self._scale)]
 
     def call(self, inputs):
         return inputs * ops.convert_to_tensor(self._scale, inputs.dtype) + ops.convert_to_tensor(
@@ -42,8 +44,8 @@ class MinMaxScaling(layers.Layer):
 
     def inverse(self, scaled):
         """Back from the scaled range to raw units (for plots of generated samples)."""
-        scale = ops.convert_to_tensor([s if s else 1.0 for s in self._scale], scaled.dtype)
-        return (scaled - ops.convert_to_tensor(self._offset, scaled.dtype)) / scale
+        return ((scaled - ops.convert_to_tensor(self._offset, scaled.dtype))
+                / ops.convert_to_tensor(self._scale, scaled.dtype))
 
     def get_config(self):
         return {**super().get_config(), "data_min": self.data_min, "data_max": self.data_max,

@@ -1,4 +1,5 @@
-"""Plots of an evaluation: the series with its anomalies and score, ROC and PR curves."""
+"""Plots of an evaluation: the series with its anomalies and score, ROC and PR curves, and grids
+of generated images."""
 
 from __future__ import annotations
 
@@ -63,5 +64,22 @@ def plot_curves(labels: np.ndarray, scores: np.ndarray, path: Path, title: str =
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_image_grid(images: np.ndarray, path: Path, title: str = "", columns: int = 8) -> Path:
+    """Images [n, height, width, 1] (any range; each shown with its own grey scale) as a grid."""
+    rows = int(np.ceil(len(images) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.1, rows * 1.1 + 0.4),
+                             squeeze=False)
+    for axis in axes.flat:
+        axis.axis("off")
+    for axis, image in zip(axes.flat, images):
+        axis.imshow(image[..., 0], cmap="gray")
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
     plt.close(fig)
     return path
