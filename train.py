@@ -55,6 +55,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="window stride for calibration and evaluation of series "
                              "(default: the window length, as TAnoGAN's code; 1 scores every "
                              "window)")
+    parser.add_argument("--patience", type=int, default=None, metavar="EPOCHS",
+                        help="early stopping: after each epoch compute the model's validation "
+                             "loss on the normal validation data; stop when it has not improved "
+                             "for EPOCHS epochs and keep the best epoch's weights (models with "
+                             "a validation loss: "
+                             + ", ".join(n for n in zoo.names() if zoo.get(n).VALIDATION_LOSS)
+                             + "; default: train every epoch)")
     parser.add_argument("--quantile", type=float, default=0.99,
                         help="threshold = this quantile of the scores of normal validation data")
     parser.add_argument("--seed", type=int, default=0,
@@ -84,7 +91,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     except ValueError as err:
         parser.error(str(err))
     for flag, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size),
-                        ("--stride", args.stride), ("--checkpoint-every", args.checkpoint_every)):
+                        ("--stride", args.stride), ("--checkpoint-every", args.checkpoint_every),
+                        ("--patience", args.patience)):
         if value is not None and value < 1:
             parser.error(f"{flag} must be a positive integer, got {value}")
     return args
@@ -195,11 +203,21 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
           f"{list(ds.example_shape)} for {epochs} epochs ({strategy.num_replicas_in_sync} "
           f"replica(s)); checkpoints in {backup}", flush=True)
     verbose = 1 if sys.stdout.isatty() else 2  # a progress bar on a terminal, else a line/epoch
-    history = model.fit(
-        train_data, epochs=epochs, shuffle=False, verbose=verbose,
-        callbacks=[keras.callbacks.BackupAndRestore(str(backup),
-                                                    save_freq=args.checkpoint_every or "epoch"),
-                   keras.callbacks.TerminateOnNaN(), *callbacks])
+    guards = [keras.callbacks.BackupAndRestore(str(backup),
+                                               save_freq=args.checkpoint_every or "epoch"),
+              keras.callbacks.TerminateOnNaN()]
+    validation = None
+    if args.patience:
+        if detector.VALIDATION_LOSS is None:
+            raise zoo.DetectorError(f"{args.model} has no validation loss to stop early on; "
+                                    "leave out --patience")
+        validation = (tf.data.Dataset.from_tensor_slices(
+            evaluation.calibration_inputs(ds, stride=1)).batch(args.batch_size))
+        guards.append(keras.callbacks.EarlyStopping(
+            monitor=f"val_{detector.VALIDATION_LOSS}", patience=args.patience,
+            restore_best_weights=True, verbose=1))
+    history = model.fit(train_data, epochs=epochs, shuffle=False, verbose=verbose,
+                        validation_data=validation, callbacks=[*guards, *callbacks])
     last = {name: float(np.ravel(values[-1])[0])  # multi-worker logs carry a leading axis
             for name, values in history.history.items() if values}
     if not all(np.isfinite(v) for v in last.values()):

@@ -52,6 +52,18 @@ def check_trains(model: AnomalyDetector, x: np.ndarray, batch_size: int = 16,
     return logs
 
 
+def check_validation_loss(model: AnomalyDetector, x_normal: np.ndarray) -> None:
+    """A model that names a VALIDATION_LOSS reports it, finite, when evaluated on normal data
+    alone (what fit's validation_data and early stopping use); one that names none says so
+    clearly."""
+    if model.VALIDATION_LOSS is None:
+        with pytest.raises(DetectorError, match="has no validation loss"):
+            model.evaluate(x_normal, verbose=0)
+        return
+    logs = model.evaluate(x_normal, batch_size=16, verbose=0, return_dict=True)
+    assert np.isfinite(logs[model.VALIDATION_LOSS]), logs
+
+
 def check_save_reload(model: AnomalyDetector, x_train: np.ndarray, x_eval: np.ndarray,
                       folder: Path, train_labels: np.ndarray | None = None) -> AnomalyDetector:
     """.keras reload gives equal scores, threshold and optimizer state, and fits further."""
@@ -135,8 +147,8 @@ def check_out_of_range_scores_above_normal(model: AnomalyDetector, x_normal: np.
 
 def run_detector_checks(model: AnomalyDetector, x_train: np.ndarray, x_eval: np.ndarray,
                         folder: Path, train_labels: np.ndarray | None = None) -> AnomalyDetector:
-    """Every shared check, in order: config, training, calibration, bad input, .keras reload,
-    export to a new process. Returns the reloaded model.
+    """Every shared check, in order: config, training, calibration, bad input, validation loss,
+    .keras reload, export to a new process. Returns the reloaded model.
 
     `train_labels`: fit's second argument, for models that train on (x, labels) pairs
     (USES_KNOWN_ANOMALIES).
@@ -147,6 +159,7 @@ def run_detector_checks(model: AnomalyDetector, x_train: np.ndarray, x_eval: np.
     assert np.isfinite(threshold)
     assert model.predict_labels(x_train).mean() <= 0.05  # quantile 0.99 of these very scores
     check_bad_inputs(model, x_eval)
+    check_validation_loss(model, x_eval)
     reloaded = check_save_reload(model, x_train, x_eval, folder, train_labels)
     check_export_new_process(model, x_eval, folder)
     return reloaded

@@ -36,10 +36,11 @@ from typing import Any, Sequence
 import keras
 import tensorflow as tf
 
-from zoo.base import AnomalyDetector, DetectorError, replica_total, sigmoid_cross_entropy
+from zoo.base import AnomalyDetector, DetectorError, replica_total
 from zoo.blocks import (PairCritic, check_gan_shape, decoder_network, dense_stack,
                         encoder_network, feature_stack)
-from zoo.inversion import per_example_l1
+from zoo.losses import (global_mean, per_example_absolute_error, per_example_l1,
+                        sigmoid_cross_entropy)
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -73,6 +74,7 @@ class ALAD(AnomalyDetector):
 
     PLAYERS = ("generator", "encoder", "discriminator")
     DEFAULT_EPOCHS = 10
+    VALIDATION_LOSS = "reconstruction_loss"
 
     def __init__(self, example_shape: Sequence[int] = (121,), latent_dim: int = 32,
                  generator_hidden: Sequence[int] = (64, 128),
@@ -116,7 +118,8 @@ class ALAD(AnomalyDetector):
             None, None, dense_stack(self.zz_hidden, name="zz_joint", spectral_norm=sn),
             spectral_norm=sn, name="discriminator_zz")
         self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in ("d_loss", "g_loss", "e_loss", "cycle_loss")}
+                         for name in ("d_loss", "g_loss", "e_loss", "cycle_loss",
+                                      "reconstruction_loss")}
 
     @classmethod
     def dataset_defaults(cls, ds) -> dict[str, Any]:
@@ -198,9 +201,14 @@ class ALAD(AnomalyDetector):
         del tape
 
         for name, loss in (("d_loss", d_loss), ("g_loss", g_loss), ("e_loss", e_loss),
-                           ("cycle_loss", cycle_loss)):
+                           ("cycle_loss", cycle_loss),
+                           ("reconstruction_loss", self.validation_loss(x))):
             self.trackers[name].update_state(replica_total(loss))
         return self.tracker_results()
+
+    def validation_loss(self, x: tf.Tensor) -> tf.Tensor:
+        """Mean |x - G(E(x))| per feature: how well E then G give normal inputs back."""
+        return global_mean(per_example_absolute_error(x, self.generator(self.encoder(x))))
 
     def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
         _, real_features = self.discriminator_xx(x, x)

@@ -92,6 +92,7 @@ class AnoEAN(AnomalyDetector):
     FEATURE_RANGE = (0.0, 1.0)
     DEFAULT_EPOCHS = 20
     USES_KNOWN_ANOMALIES = True
+    VALIDATION_LOSS = "e_loss"
 
     def __init__(self, example_shape: Sequence[int] = (122,),
                  encoder_units: Sequence[int] = (128, 64, 32), conv_filters: Sequence[int] = (),

@@ -24,8 +24,9 @@ import keras
 import tensorflow as tf
 
 from zoo import inversion
-from zoo.base import AnomalyDetector, DetectorError, replica_total, sigmoid_cross_entropy
+from zoo.base import AnomalyDetector, DetectorError, replica_total
 from zoo.blocks import Critic, check_gan_shape, decoder_network
+from zoo.losses import sigmoid_cross_entropy
 
 
 @keras.saving.register_keras_serializable(package="zoo")

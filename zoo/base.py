@@ -39,23 +39,6 @@ def replica_total(share: tf.Tensor) -> tf.Tensor:
     return tf.distribute.get_replica_context().all_reduce("sum", share)
 
 
-def global_mean(per_example: tf.Tensor) -> tf.Tensor:
-    """This replica's share of the mean of a per-example loss [batch] over the global batch.
-
-    The shares of all replicas add up to the mean over the whole batch (so do their gradients);
-    with one replica it is the plain mean.
-    """
-    return tf.nn.compute_average_loss(tf.cast(per_example, tf.float32))
-
-
-def sigmoid_cross_entropy(target: float, logits: tf.Tensor) -> tf.Tensor:
-    """`global_mean` of the binary cross-entropy of logits [batch] against a constant target
-    (1 = real, 0 = fake, or a soft value in between)."""
-    logits = tf.cast(logits, tf.float32)
-    return global_mean(tf.nn.sigmoid_cross_entropy_with_logits(
-        tf.fill(tf.shape(logits), tf.constant(target, tf.float32)), logits))
-
-
 @keras.saving.register_keras_serializable(package="zoo")
 class AnomalyDetector(keras.Model):
     """Base class of the zoo's models (see the module docstring for the contract).
@@ -79,6 +62,9 @@ class AnomalyDetector(keras.Model):
     #: labelled training anomalies (1) among normal data (0), as in `datasets.Split.known`;
     #: False: it trains on inputs alone.
     USES_KNOWN_ANOMALIES: bool = False
+    #: The loss that judges a fit on held-out normal data (`test_step` reports it; fit logs it
+    #: as "val_<name>"), for early stopping without anomaly labels; None: the model has none.
+    VALIDATION_LOSS: str | None = None
 
     def __init__(self, example_shape: Sequence[int], scaling: Mapping[str, Any] | None = None,
                  seed: int = 0, **kwargs):
@@ -116,6 +102,11 @@ class AnomalyDetector(keras.Model):
 
     def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
         """Anomaly score of inputs already scaled onto FEATURE_RANGE: float32 [batch]."""
+        raise NotImplementedError
+
+    def validation_loss(self, x: tf.Tensor) -> tf.Tensor:
+        """This replica's share of VALIDATION_LOSS on a batch of scaled normal inputs (for
+        models that name one)."""
         raise NotImplementedError
 
     # ----- construction -------------------------------------------------------------------
@@ -210,16 +201,28 @@ class AnomalyDetector(keras.Model):
         gradients = tape.gradient(loss, variables, output_gradients=scale)
         optimizer.apply_gradients(zip(gradients, variables))
 
-    def tracker_results(self) -> dict[str, tf.Tensor]:
-        """The logs `train_step` and `test_step` return: each loss tracker's current result.
+    def tracker_results(self, names: Sequence[str] | None = None) -> dict[str, tf.Tensor]:
+        """The logs `train_step` and `test_step` return: the current result of each loss tracker
+        (of those in `names`, when given).
 
         Under MultiWorkerMirroredStrategy Keras reduces logs along a leading axis and fails on
         scalars ("Invalid reduction dimension 0"), so there each result gets that axis.
         """
-        results = {m.name: m.result() for m in self.metrics}
+        results = {m.name: m.result() for m in self.metrics if names is None or m.name in names}
         if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
             results = {name: tf.reshape(value, [1]) for name, value in results.items()}
         return results
+
+    def test_step(self, data):
+        """Validation on held-out normal data: VALIDATION_LOSS alone (a GAN's adversarial losses
+        say little about how well it fits the normal class)."""
+        if self.VALIDATION_LOSS is None:
+            raise DetectorError(f"{type(self).__name__} has no validation loss: fit it without "
+                                "validation_data")
+        x = self.scale(keras.utils.unpack_x_y_sample_weight(data)[0])
+        tracker = next(m for m in self.metrics if m.name == self.VALIDATION_LOSS)
+        tracker.update_state(replica_total(self.validation_loss(x)))
+        return self.tracker_results([self.VALIDATION_LOSS])
 
     # ----- scoring ------------------------------------------------------------------------
 

@@ -27,10 +27,11 @@ from typing import Any, Sequence
 import keras
 import tensorflow as tf
 
-from zoo.base import AnomalyDetector, DetectorError, replica_total, sigmoid_cross_entropy
+from zoo.base import AnomalyDetector, DetectorError, replica_total
 from zoo.blocks import (PairCritic, check_gan_shape, decoder_network, dense_stack,
                         encoder_network, feature_stack)
-from zoo.inversion import per_example_l1
+from zoo.losses import (global_mean, per_example_absolute_error, per_example_l1,
+                        sigmoid_cross_entropy)
 
 SCORE_METHODS = ("cross-entropy", "feature-matching")
 
@@ -66,6 +67,7 @@ class EGBAD(AnomalyDetector):
 
     PLAYERS = ("generator", "encoder", "discriminator")
     DEFAULT_EPOCHS = 10
+    VALIDATION_LOSS = "reconstruction_loss"
 
     def __init__(self, example_shape: Sequence[int] = (121,), latent_dim: int = 32,
                  generator_hidden: Sequence[int] = (64, 128),
@@ -101,7 +103,7 @@ class EGBAD(AnomalyDetector):
             dense_stack(self.discriminator_latent_hidden, name="z_branch"),
             dense_stack(self.discriminator_joint_hidden, name="joint"), name="discriminator")
         self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in ("d_loss", "g_loss", "e_loss")}
+                         for name in ("d_loss", "g_loss", "e_loss", "reconstruction_loss")}
 
     @classmethod
     def dataset_defaults(cls, ds) -> dict[str, Any]:
@@ -157,7 +159,8 @@ class EGBAD(AnomalyDetector):
             real_logit = self.real_pair_logit(x)
             e_loss = sigmoid_cross_entropy(0.0, real_logit)
         self.minimize("encoder", e_loss, tape)
-        for name, loss in (("d_loss", d_loss), ("g_loss", g_loss), ("e_loss", e_loss)):
+        for name, loss in (("d_loss", d_loss), ("g_loss", g_loss), ("e_loss", e_loss),
+                           ("reconstruction_loss", self.validation_loss(x))):
             self.trackers[name].update_state(replica_total(loss))
         return self.tracker_results()
 
@@ -170,6 +173,10 @@ class EGBAD(AnomalyDetector):
         """D's logit of the pairs (G(z), z), in training mode: float32 [batch]."""
         logit, _ = self.discriminator(self.generator(z, training=True), z, training=True)
         return tf.cast(logit, "float32")
+
+    def validation_loss(self, x: tf.Tensor) -> tf.Tensor:
+        """Mean |x - G(E(x))| per feature: how well E then G give normal inputs back."""
+        return global_mean(per_example_absolute_error(x, self.generator(self.encoder(x))))
 
     def anomaly_scores(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
         """Both scores of inputs already scaled: {method: float32 [batch]}."""

@@ -42,8 +42,9 @@ from typing import Any, Sequence
 import keras
 import tensorflow as tf
 
-from zoo.base import AnomalyDetector, DetectorError, replica_total, sigmoid_cross_entropy
+from zoo.base import AnomalyDetector, DetectorError, replica_total
 from zoo.blocks import Critic, check_gan_shape, decoder_network
+from zoo.losses import sigmoid_cross_entropy
 
 #: Added to each squared distance before its square root: keeps the dispersion finite, and its
 #: gradient defined, when every generated sample is the same point (a collapsed generator).

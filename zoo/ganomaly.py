@@ -44,16 +44,10 @@ from typing import Any, Sequence
 import keras
 import tensorflow as tf
 
-from zoo.base import (AnomalyDetector, DetectorError, global_mean, replica_total,
-                      sigmoid_cross_entropy)
+from zoo.base import AnomalyDetector, DetectorError, replica_total
 from zoo.blocks import Critic, check_gan_shape, decoder_network, encoder_network
-from zoo.inversion import per_example_l1
-
-
-def per_example_mean(values: tf.Tensor) -> tf.Tensor:
-    """Mean over every axis but the batch axis, in float32: [batch]."""
-    values = tf.cast(values, tf.float32)
-    return tf.reduce_mean(tf.reshape(values, [tf.shape(values)[0], -1]), axis=1)
+from zoo.losses import (global_mean, per_example_absolute_error, per_example_l1,
+                        per_example_squared_error, sigmoid_cross_entropy)
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -87,6 +81,7 @@ class GANomaly(AnomalyDetector):
 
     PLAYERS = ("generator", "discriminator")
     DEFAULT_EPOCHS = 15
+    VALIDATION_LOSS = "con_loss"
 
     def __init__(self, example_shape: Sequence[int] = (121,), latent_dim: int = 32,
                  encoder_hidden: Sequence[int] = (64,),
@@ -168,13 +163,9 @@ class GANomaly(AnomalyDetector):
             z, reconstructed, z_again = self.reconstruct(x, training=True)
             _, real_features = self.discriminator(x, training=True)
             _, fake_features = self.discriminator(reconstructed, training=True)
-            adv_loss = global_mean(per_example_mean(
-                tf.square(tf.cast(real_features, tf.float32)
-                          - tf.cast(fake_features, tf.float32))))
-            con_loss = global_mean(per_example_mean(
-                tf.abs(tf.cast(x, tf.float32) - tf.cast(reconstructed, tf.float32))))
-            enc_loss = global_mean(per_example_mean(
-                tf.square(tf.cast(z, tf.float32) - tf.cast(z_again, tf.float32))))
+            adv_loss = global_mean(per_example_squared_error(real_features, fake_features))
+            con_loss = global_mean(per_example_absolute_error(x, reconstructed))
+            enc_loss = global_mean(per_example_squared_error(z, z_again))
             g_loss = (self.adversarial_weight * adv_loss + self.contextual_weight * con_loss
                       + self.encoder_weight * enc_loss)
         self.minimize("generator", g_loss, tape)
@@ -197,6 +188,10 @@ class GANomaly(AnomalyDetector):
         z = self.encoder(x, training=training)
         reconstructed = self.decoder(z, training=training)
         return z, reconstructed, self.second_encoder(reconstructed, training=training)
+
+    def validation_loss(self, x: tf.Tensor) -> tf.Tensor:
+        """L_con on normal inputs: mean |x - x̂|."""
+        return global_mean(per_example_absolute_error(x, self.reconstruct(x)[1]))
 
     def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
         z, _, z_again = self.reconstruct(x)

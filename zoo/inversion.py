@@ -19,15 +19,11 @@ from typing import Callable, Sequence
 
 import tensorflow as tf
 
+from zoo.losses import per_example_l1
+
 ADAM_BETA_1 = 0.9
 ADAM_BETA_2 = 0.999
 ADAM_EPSILON = 1e-7
-
-
-def per_example_l1(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
-    """Σ|a - b| over every axis but the batch axis, in float32: [batch]."""
-    diff = tf.abs(tf.cast(a, tf.float32) - tf.cast(b, tf.float32))
-    return tf.reduce_sum(tf.reshape(diff, [tf.shape(diff)[0], -1]), axis=1)
 
 
 def inversion_loss(x: tf.Tensor, generated: tf.Tensor, x_features: Sequence[tf.Tensor],

@@ -54,15 +54,9 @@ from typing import Any, Sequence
 import keras
 import tensorflow as tf
 
-from zoo.base import (AnomalyDetector, DetectorError, global_mean, replica_total,
-                      sigmoid_cross_entropy)
+from zoo.base import AnomalyDetector, DetectorError, replica_total
 from zoo.blocks import Critic, check_gan_shape, decoder_network, encoder_network
-
-
-def per_example_squared_error(x: tf.Tensor, reconstructed: tf.Tensor) -> tf.Tensor:
-    """Mean squared difference over every axis but the batch axis, in float32: [batch]."""
-    difference = tf.cast(x, tf.float32) - tf.cast(reconstructed, tf.float32)
-    return tf.reduce_mean(tf.reshape(tf.square(difference), [tf.shape(x)[0], -1]), axis=1)
+from zoo.losses import global_mean, per_example_squared_error, sigmoid_cross_entropy
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -98,6 +92,7 @@ class OCGAN(AnomalyDetector):
 
     PLAYERS = ("autoencoder", "discriminator", "classifier")
     DEFAULT_EPOCHS = 20
+    VALIDATION_LOSS = "reconstruction_loss"
 
     def __init__(self, example_shape: Sequence[int] = (28, 28, 1), latent_dim: int = 32,
                  encoder_hidden: Sequence[int] = (32, 64),
@@ -261,6 +256,10 @@ class OCGAN(AnomalyDetector):
     def reconstruct(self, x: tf.Tensor) -> tf.Tensor:
         """De(En(x)) of inputs already scaled, without noise: [batch, *example_shape]."""
         return self.decoder(self.encoder(x))
+
+    def validation_loss(self, x: tf.Tensor) -> tf.Tensor:
+        """Mean (x - De(En(x)))² on normal inputs, without noise."""
+        return global_mean(per_example_squared_error(x, self.reconstruct(x)))
 
     def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
         return per_example_squared_error(x, self.reconstruct(x))
