@@ -191,11 +191,13 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
         # Every worker saves (saving may need them all), the others into a folder then removed.
         output = Path(tempfile.mkdtemp(prefix="zoo-worker-")) / output.name
 
-    x_train, _ = ds.examples("train", stride=1)
+    x_train, y_train = ds.examples("train", stride=1)
     inputs = np.ascontiguousarray(x_train)
     if detector.USES_KNOWN_ANOMALIES:  # (x, known) pairs; no marks = all normal
         known = ds.train.known if ds.train.known is not None else np.zeros(len(x_train), np.int8)
         inputs = (inputs, known)
+    elif detector.SUPERVISED:  # (windows, window labels) pairs
+        inputs = (inputs, y_train)
     train_data = (tf.data.Dataset.from_tensor_slices(inputs)
                   .shuffle(len(x_train), seed=args.seed).batch(args.batch_size)
                   .prefetch(tf.data.AUTOTUNE))
@@ -214,7 +216,7 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
         validation = (tf.data.Dataset.from_tensor_slices(
             evaluation.calibration_inputs(ds, stride=1)).batch(args.batch_size))
         guards.append(keras.callbacks.EarlyStopping(
-            monitor=f"val_{detector.VALIDATION_LOSS}", patience=args.patience,
+            monitor=f"val_{detector.VALIDATION_LOSS}", mode="min", patience=args.patience,
             restore_best_weights=True, verbose=1))
     history = model.fit(train_data, epochs=epochs, shuffle=False, verbose=verbose,
                         validation_data=validation, callbacks=[*guards, *callbacks])

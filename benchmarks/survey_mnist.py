@@ -52,7 +52,7 @@ def run_experiment(digit: int, seed: int, args) -> dict[str, float]:
     y = ds.test.y
     results: dict[str, float] = {}
     for name in args.models:
-        model, seconds = common.train_detector(name, ds, seed, args.epochs, args.batch_size)
+        model, seconds, _ = common.train_detector(name, ds, seed, args.epochs, args.batch_size)
         scores = model.score(ds.test.x, batch_size=512)
         if not np.all(np.isfinite(scores)):
             raise SystemExit(f"{name}, digit {digit}, seed {seed}: non-finite scores")

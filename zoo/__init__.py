@@ -10,6 +10,7 @@ from zoo.alad import ALAD
 from zoo.anoean import AnoEAN
 from zoo.anogan import AnoGAN
 from zoo.base import AnomalyDetector, DetectorError
+from zoo.classifiers import CLSTM, CNNDNN, LSTMDNN
 from zoo.egbad import EGBAD
 from zoo.export import ExportError
 from zoo.fencegan import FenceGAN
@@ -25,10 +26,13 @@ _MODELS: dict[str, type[AnomalyDetector]] = {
     "alad": ALAD,
     "anoean": AnoEAN,
     "anogan": AnoGAN,
+    "clstm": CLSTM,
+    "cnn_dnn": CNNDNN,
     "egbad": EGBAD,
     "fencegan": FenceGAN,
     "ganomaly": GANomaly,
     "gru_vae": GRUVAE,
+    "lstm_dnn": LSTMDNN,
     "ocgan": OCGAN,
     "tanogan": TAnoGAN,
 }
@@ -61,5 +65,6 @@ def name_of(model: AnomalyDetector) -> str:
     raise DetectorError(f"{type(model).__name__} is not a registered zoo model")
 
 
-__all__ = ["USER_ERRORS", "ALAD", "AnoEAN", "AnoGAN", "AnomalyDetector", "DetectorError", "EGBAD", "FenceGAN", "GANomaly", "GRUVAE", "OCGAN", "TAnoGAN", "get",
-           "name_of", "names"]
+__all__ = ["USER_ERRORS", "ALAD", "AnoEAN", "AnoGAN", "AnomalyDetector", "CLSTM", "CNNDNN",
+           "DetectorError", "EGBAD", "FenceGAN", "GANomaly", "GRUVAE", "LSTMDNN", "OCGAN",
+           "TAnoGAN", "get", "name_of", "names"]

@@ -1,4 +1,5 @@
-"""ALAD: adversarially learned anomaly detection (Zenati, Romain, Foo, Lecouat, Chandrasekhar, 2018).
+"""ALAD: adversarially learned anomaly detection (Zenati, Romain, Foo, Lecouat, Chandrasekhar,
+ICDM 2018).
 
 EGBAD's BiGAN (generator G: z -> x, encoder E: x -> z, discriminator D_xz on pairs) made
 cycle-consistent by two more discriminators, as ALICE:

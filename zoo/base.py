@@ -13,7 +13,8 @@ An `AnomalyDetector` is a `keras.Model` with its own `train_step`. Around that i
 A subclass writes `build_networks`, `score_scaled`, `train_step`, `player_variables` and
 `dataset_defaults`, and lists its players and their default optimizers. A weakly supervised one
 (it also learns from a few labelled anomalies) sets `USES_KNOWN_ANOMALIES` and trains on
-(inputs, known) pairs.
+(inputs, known) pairs; a supervised classifier sets `SUPERVISED` and trains on (windows, window
+labels) pairs.
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ class AnomalyDetector(keras.Model):
     #: labelled training anomalies (1) among normal data (0), as in `datasets.Split.known`;
     #: False: it trains on inputs alone.
     USES_KNOWN_ANOMALIES: bool = False
+    #: Whether the model is a supervised classifier that trains on (windows, window labels)
+    #: pairs, the labels int [batch] as `datasets.Dataset.examples` gives them (1 = anomalous).
+    SUPERVISED: bool = False
     #: The loss that judges a fit on held-out normal data (`test_step` reports it; fit logs it
     #: as "val_<name>"), for early stopping without anomaly labels; None: the model has none.
     VALIDATION_LOSS: str | None = None

@@ -145,7 +145,7 @@ class EGBAD(AnomalyDetector):
         x = self.scale(keras.utils.unpack_x_y_sample_weight(data)[0])
         z = self.sample_prior(tf.shape(x)[0])
         # The three updates one after another, each on a fresh forward pass, as the reference
-        # code (two gradients of one pass also made grappler log a failed fusion).
+        # code.
         with tf.GradientTape() as tape:
             real_logit = self.real_pair_logit(x)
             fake_logit = self.fake_pair_logit(z)
