@@ -145,6 +145,44 @@ def check_out_of_range_scores_above_normal(model: AnomalyDetector, x_normal: np.
     assert scores[len(x_normal):].min() > scores[:len(x_normal)].max()
 
 
+def correlated_rows(n: int = 256, seed: int = 0) -> np.ndarray:
+    """Rows of 6 correlated features, for the tabular variants of the GANs: float32 [n, 6]."""
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=(n, 2))
+    return np.concatenate([base, base @ rng.normal(size=(2, 4))], axis=1).astype(np.float32)
+
+
+def scaling_of(x: np.ndarray) -> dict:
+    """The min-max statistics a loader would fit on rows `x`."""
+    return {"min": x.min(0).tolist(), "max": x.max(0).tolist()}
+
+
+def rows_model(cls: type[AnomalyDetector], **arguments) -> AnomalyDetector:
+    """A built `cls` on `correlated_rows`, scaled by their statistics (not compiled)."""
+    model = cls(example_shape=(6,), scaling=scaling_of(correlated_rows()), **arguments)
+    model.build()
+    return model
+
+
+def run_rows_and_images_checks(cls: type[AnomalyDetector], tiny_rows: dict, tiny_images: dict,
+                               digits, folder: Path) -> None:
+    """`run_detector_checks` on a tiny rows model (`correlated_rows`) and a tiny image model
+    (`digits`, scikit-learn's 8x8 digits as a one-class dataset): the two variants of the
+    survey's GANs."""
+    x = correlated_rows()
+    keras.utils.set_random_seed(0)
+    model = rows_model(cls, **tiny_rows)
+    model.compile()
+    (folder / "rows").mkdir()
+    run_detector_checks(model, x, x[:8], folder / "rows")
+    images, _ = digits.examples("train")
+    keras.utils.set_random_seed(0)
+    model = cls.for_dataset(digits, **tiny_images)
+    model.compile()
+    (folder / "images").mkdir()
+    run_detector_checks(model, images[:128], digits.test.x[:8], folder / "images")
+
+
 def run_detector_checks(model: AnomalyDetector, x_train: np.ndarray, x_eval: np.ndarray,
                         folder: Path, train_labels: np.ndarray | None = None) -> AnomalyDetector:
     """Every shared check, in order: config, training, calibration, bad input, validation loss,

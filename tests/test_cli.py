@@ -118,11 +118,43 @@ def test_a_killed_run_resumes_from_its_last_epoch(tmp_path):
     (["--dataset-option", "window=5000"], "shorter than one window of 5000"),
     (["--dataset-option", "colour=3"], "has no option colour"),
     (["--set", "units=3"], "has no argument units"),
+    (["--patience", "2"], "tanogan has no validation loss to stop early on"),
 ])
 def test_bad_arguments_give_one_clear_line(argv, message, tmp_path, capsys):
     assert train.main([*argv, "--epochs", "1", "--output", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("train.py: error:") and message in err and "\n" not in err
+
+
+def test_early_stopping_keeps_the_epoch_with_the_best_validation_loss(tmp_path):
+    """--patience: fit reports the validation loss on the normal val data every epoch, stops
+    after `patience` epochs without improvement, and the exported weights are the best
+    epoch's."""
+    class RecordWeights(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.weights, self.losses = [], []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.weights.append([w.numpy() for w in self.model.trainable_weights])
+            self.losses.append(logs["val_con_loss"])
+
+    recorder = RecordWeights()
+    args = train.parse_args([
+        "--model", "ganomaly", "--dataset", "digits", "--dataset-option", "anomaly_digits=[0]",
+        "--set", "encoder_hidden=(4,8)", "--set", "decoder_hidden=(8,4)",
+        "--set", "discriminator_hidden=(4,8)", "--set", "latent_dim=4",
+        "--set", "learning_rate=0.05", "--epochs", "8", "--patience", "1",
+        "--output", str(tmp_path / "out")])
+    record = train.run(args, callbacks=[recorder])
+    best = int(np.argmin(recorder.losses))
+    assert len(recorder.losses) <= 8 and np.all(np.isfinite(recorder.losses))
+    if len(recorder.losses) < 8:  # stopped early: one epoch without improvement
+        assert best == len(recorder.losses) - 2
+    reloaded = keras.models.load_model(tmp_path / "out" / "model.keras")
+    for saved, kept in zip(reloaded.trainable_weights, recorder.weights[best]):
+        np.testing.assert_allclose(saved.numpy(), kept)
+    assert "val_con_loss" in record["history"]
 
 
 def test_missing_data_file_names_the_path(tmp_path, capsys):
@@ -224,3 +256,29 @@ def test_a_run_killed_mid_epoch_restarts_from_its_last_step_checkpoint(tmp_path)
     train.run(args, callbacks=[start])
     assert start.weights == killer.weights  # the step-6 checkpoint, not a fresh model
     assert (tmp_path / "out" / "model.keras").is_file()
+
+
+def test_train_py_trains_a_supervised_classifier_on_window_labels(tmp_path):
+    """train.py hands a SUPERVISED model (C-LSTM) the (windows, window labels) pairs of the
+    training split; its class weight balances those labels; the run exports."""
+    from tests.datasets.test_nab import KEY, N_POINTS, write_nab  # noqa: PLC0415
+
+    stamps = [f"2020-01-0{day} {hour:02d}:00:00" for day, hour in ((2, 6), (2, 15), (7, 6),
+                                                                    (7, 15))]
+    write_nab(tmp_path, values=np.sin(np.arange(N_POINTS) / 5.0) + 3.0 * (
+        (np.arange(N_POINTS) >= 30) & (np.arange(N_POINTS) < 40)),
+        windows=[stamps[:2], stamps[2:]])  # points 30..39 (train) and 150..159 (test)
+    output, record = tmp_path / "out", tmp_path / "run.json"
+    assert train.main(["--model", "clstm", "--dataset", f"nab:{KEY}", "--data-dir",
+                       str(tmp_path), "--dataset-option", "window=10",
+                       "--set", "conv_filters=(4,4)", "--set", "lstm_units=4",
+                       "--set", "dense_units=(4,)", "--epochs", "1", "--batch-size", "16",
+                       "--stride", "1", "--output", str(output), "--json", str(record)]) == 0
+    facts = json.loads(record.read_text())
+    # train = points 0..79: 71 windows, the 19 starting at 21..39 hold an anomalous point;
+    # the weight of an anomalous window balances the classes: 52 / 19.
+    assert facts["config"]["anomaly_weight"] == pytest.approx(52 / 19)
+    assert set(facts["history"]) == {"loss", "accuracy"}
+    assert np.isfinite(facts["history"]["loss"])
+    assert (output / "serving" / "1" / "saved_model.pb").is_file()
+    assert export.load(output)[0].score(np.zeros((2, 10, 1), np.float32)).shape == (2,)

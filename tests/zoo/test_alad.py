@@ -7,7 +7,6 @@ import pytest
 import datasets
 import zoo
 from tests import helpers
-from tests.zoo.test_egbad import rows, rows_scaling
 from zoo import ALAD, DetectorError
 
 TINY_ROWS = dict(latent_dim=4, generator_hidden=(8,), encoder_hidden=(8,), xz_hidden=(8,),
@@ -18,32 +17,8 @@ TINY_IMAGES = dict(latent_dim=4, generator_hidden=(8, 4), encoder_hidden=(4, 8),
                    xx_hidden=(4, 8), zz_hidden=(4,))
 
 
-@pytest.fixture(scope="module")
-def digits():
-    return datasets.load("digits", anomaly_digits=[0])
-
-
-def tiny_rows_model(**overrides) -> ALAD:
-    x = rows()
-    model = ALAD(example_shape=(6,), scaling=rows_scaling(x), **{**TINY_ROWS, **overrides})
-    model.build()
-    return model
-
-
-def test_shared_detector_checks_on_rows(tmp_path):
-    x = rows()
-    keras.utils.set_random_seed(0)
-    model = tiny_rows_model()
-    model.compile()
-    helpers.run_detector_checks(model, x, x[:8], tmp_path)
-
-
-def test_shared_detector_checks_on_images(digits, tmp_path):
-    x, _ = digits.examples("train")
-    keras.utils.set_random_seed(0)
-    model = ALAD.for_dataset(digits, **TINY_IMAGES)
-    model.compile()
-    helpers.run_detector_checks(model, x[:128], digits.test.x[:8], tmp_path)
+def test_shared_detector_checks_on_rows_and_images(digits, tmp_path):
+    helpers.run_rows_and_images_checks(ALAD, TINY_ROWS, TINY_IMAGES, digits, tmp_path)
 
 
 def test_reference_settings_for_rows_and_images(digits):
@@ -60,8 +35,8 @@ def test_reference_settings_for_rows_and_images(digits):
 
 
 def test_score_is_the_l1_distance_of_d_xx_features():
-    x = rows()[:5]
-    model = tiny_rows_model()
+    x = helpers.correlated_rows()[:5]
+    model = helpers.rows_model(ALAD, **TINY_ROWS)
     scaled = model.scale(x)
     _, real = model.discriminator_xx(scaled, scaled)
     _, rebuilt = model.discriminator_xx(scaled, model.generator(model.encoder(scaled)))
@@ -72,9 +47,9 @@ def test_spectral_normalisation_keeps_discriminator_kernels_at_unit_norm():
     """Training steps at a high learning rate leave each spectrally normalised kernel with its
     largest singular value at 1 (up to the power iteration's estimate), while the kernels of
     the generator, not normalised, move off it."""
-    x = rows(512)
+    x = helpers.correlated_rows(512)
     keras.utils.set_random_seed(0)
-    model = tiny_rows_model(learning_rate=5e-2)
+    model = helpers.rows_model(ALAD, **{**TINY_ROWS, "learning_rate": 5e-2})
     model.compile()
     model.fit(x, batch_size=32, epochs=3, verbose=0)
     critics = (model.discriminator_xz, model.discriminator_xx, model.discriminator_zz)
@@ -97,10 +72,10 @@ def test_bad_construction_is_refused_clearly(digits):
 def test_one_mirrored_step_on_two_devices_equals_the_default_strategy_step():
     helpers.check_mirrored_step_matches_default(
         setup="""
-            from tests.zoo.test_egbad import rows, rows_scaling
+            from tests.helpers import correlated_rows, rows_model
             from zoo import ALAD
         """,
-        build=("ALAD(example_shape=(6,), scaling=rows_scaling(rows()), latent_dim=4, "
-               "generator_hidden=(8,), encoder_hidden=(8,), xz_hidden=(8,), "
-               "xz_latent_hidden=(8,), xz_joint_hidden=(8,), xx_hidden=(8,), zz_hidden=(4,))"),
-        data="rows()[:16]")
+        build=("rows_model(ALAD, latent_dim=4, generator_hidden=(8,), encoder_hidden=(8,), "
+               "xz_hidden=(8,), xz_latent_hidden=(8,), xz_joint_hidden=(8,), xx_hidden=(8,), "
+               "zz_hidden=(4,))"),
+        data="correlated_rows()[:16]")

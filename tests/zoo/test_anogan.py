@@ -7,7 +7,6 @@ import pytest
 import datasets
 import zoo
 from tests import helpers
-from tests.zoo.test_egbad import rows, rows_scaling
 from zoo import AnoGAN, DetectorError, inversion
 
 TINY_ROWS = dict(latent_dim=4, generator_hidden=(8,), discriminator_hidden=(8,),
@@ -16,32 +15,8 @@ TINY_IMAGES = dict(latent_dim=4, generator_hidden=(8, 4), discriminator_hidden=(
                    inversion_steps=5)
 
 
-@pytest.fixture(scope="module")
-def digits():
-    return datasets.load("digits", anomaly_digits=[0])
-
-
-def tiny_rows_model(**overrides) -> AnoGAN:
-    x = rows()
-    model = AnoGAN(example_shape=(6,), scaling=rows_scaling(x), **{**TINY_ROWS, **overrides})
-    model.build()
-    return model
-
-
-def test_shared_detector_checks_on_rows(tmp_path):
-    x = rows()
-    keras.utils.set_random_seed(0)
-    model = tiny_rows_model()
-    model.compile()
-    helpers.run_detector_checks(model, x, x[:8], tmp_path)
-
-
-def test_shared_detector_checks_on_images(digits, tmp_path):
-    x, _ = digits.examples("train")
-    keras.utils.set_random_seed(0)
-    model = AnoGAN.for_dataset(digits, **TINY_IMAGES)
-    model.compile()
-    helpers.run_detector_checks(model, x[:128], digits.test.x[:8], tmp_path)
+def test_shared_detector_checks_on_rows_and_images(digits, tmp_path):
+    helpers.run_rows_and_images_checks(AnoGAN, TINY_ROWS, TINY_IMAGES, digits, tmp_path)
 
 
 def test_paper_settings(digits):
@@ -56,8 +31,8 @@ def test_paper_settings(digits):
 def test_score_is_the_inversion_loss_at_the_latent_reached():
     """The score is (1 - λ)·residual + λ·feature distance at the z the inversion ends on, and
     an input's score does not depend on its batch."""
-    x = rows()[:6]
-    model = tiny_rows_model(inversion_steps=20)
+    x = helpers.correlated_rows()[:6]
+    model = helpers.rows_model(AnoGAN, **{**TINY_ROWS, "inversion_steps": 20})
     scaled = model.scale(x)
     start = np.tile(np.random.default_rng(0).normal(size=(1, 4)), (6, 1)).astype(np.float32)
     score, z = inversion.invert(scaled, start, model.generator,

@@ -17,37 +17,8 @@ TINY_IMAGES = dict(latent_dim=4, generator_hidden=(8, 4), encoder_hidden=(4, 8),
                    discriminator_joint_hidden=(8,))
 
 
-def rows(n: int = 256, seed: int = 0) -> np.ndarray:
-    """Rows of 6 correlated features: float32 [n, 6]."""
-    rng = np.random.default_rng(seed)
-    base = rng.normal(size=(n, 2))
-    return np.concatenate([base, base @ rng.normal(size=(2, 4))], axis=1).astype(np.float32)
-
-
-def rows_scaling(x: np.ndarray) -> dict:
-    return {"min": x.min(0).tolist(), "max": x.max(0).tolist()}
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return datasets.load("digits", anomaly_digits=[0])
-
-
-def test_shared_detector_checks_on_rows(tmp_path):
-    x = rows()
-    keras.utils.set_random_seed(0)
-    model = EGBAD(example_shape=(6,), scaling=rows_scaling(x), **TINY_ROWS)
-    model.build()
-    model.compile()
-    helpers.run_detector_checks(model, x, x[:8], tmp_path)
-
-
-def test_shared_detector_checks_on_images(digits, tmp_path):
-    x, _ = digits.examples("train")
-    keras.utils.set_random_seed(0)
-    model = EGBAD.for_dataset(digits, **TINY_IMAGES)
-    model.compile()
-    helpers.run_detector_checks(model, x[:128], digits.test.x[:8], tmp_path)
+def test_shared_detector_checks_on_rows_and_images(digits, tmp_path):
+    helpers.run_rows_and_images_checks(EGBAD, TINY_ROWS, TINY_IMAGES, digits, tmp_path)
 
 
 def test_paper_settings_for_rows_and_images(digits):
@@ -64,8 +35,8 @@ def test_paper_settings_for_rows_and_images(digits):
 
 
 def test_both_scores_weigh_the_residual_by_one_minus_alpha():
-    x = rows()
-    model = EGBAD(example_shape=(6,), scaling=rows_scaling(x), **TINY_ROWS)
+    x = helpers.correlated_rows()
+    model = EGBAD(example_shape=(6,), scaling=helpers.scaling_of(x), **TINY_ROWS)
     model.build()
     scaled = model.scale(x[:5])
     residual = np.abs(scaled - model.generator(model.encoder(scaled))).sum(axis=1)

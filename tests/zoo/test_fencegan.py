@@ -19,43 +19,14 @@ TINY_IMAGES = dict(latent_dim=4, generator_hidden=(8, 4), discriminator_hidden=(
                    learning_rate=1e-3, generator_learning_rate=1e-3)
 
 
-def rows(n: int = 256, seed: int = 0) -> np.ndarray:
-    """Rows of 6 correlated features: float32 [n, 6]."""
-    rng = np.random.default_rng(seed)
-    base = rng.normal(size=(n, 2))
-    return np.concatenate([base, base @ rng.normal(size=(2, 4))], axis=1).astype(np.float32)
-
-
-def rows_scaling(x: np.ndarray) -> dict:
-    return {"min": x.min(0).tolist(), "max": x.max(0).tolist()}
-
-
 def dispersion_by_hand(generated: np.ndarray) -> float:
     """1 / mean_i ‖g_i - mean(g)‖₂ over samples flattened, in float64."""
     flat = np.asarray(generated, np.float64).reshape(len(generated), -1)
     return 1.0 / np.linalg.norm(flat - flat.mean(axis=0), axis=1).mean()
 
 
-@pytest.fixture(scope="module")
-def digits():
-    return datasets.load("digits", anomaly_digits=[0])
-
-
-def test_shared_detector_checks_on_rows(tmp_path):
-    x = rows()
-    keras.utils.set_random_seed(0)
-    model = FenceGAN(example_shape=(6,), scaling=rows_scaling(x), **TINY_ROWS)
-    model.build()
-    model.compile()
-    helpers.run_detector_checks(model, x, x[:8], tmp_path)
-
-
-def test_shared_detector_checks_on_images(digits, tmp_path):
-    x, _ = digits.examples("train")
-    keras.utils.set_random_seed(0)
-    model = FenceGAN.for_dataset(digits, **TINY_IMAGES)
-    model.compile()
-    helpers.run_detector_checks(model, x[:128], digits.test.x[:8], tmp_path)
+def test_shared_detector_checks_on_rows_and_images(digits, tmp_path):
+    helpers.run_rows_and_images_checks(FenceGAN, TINY_ROWS, TINY_IMAGES, digits, tmp_path)
 
 
 def test_paper_settings_for_rows_and_images(digits):
@@ -99,8 +70,8 @@ def test_train_step_logs_the_paper_losses_and_the_score_is_minus_the_logit():
     """One train step on a fixed z: the logged dispersion, encirclement and generator losses
     equal the formulas computed by hand from G before the step (D steps first, G's pass sees
     the updated D)."""
-    x = rows(32)
-    model = FenceGAN(example_shape=(6,), scaling=rows_scaling(x), boundary=0.3,
+    x = helpers.correlated_rows(32)
+    model = FenceGAN(example_shape=(6,), scaling=helpers.scaling_of(x), boundary=0.3,
                      dispersion_weight=2.0, **TINY_ROWS)
     model.build()
     model.compile()

@@ -18,37 +18,8 @@ TINY_IMAGES = dict(latent_dim=4, encoder_hidden=(4, 8), decoder_hidden=(8, 4),
                    classifier_hidden=(4, 8), mining_steps=2)
 
 
-def rows(n: int = 256, seed: int = 0) -> np.ndarray:
-    """Rows of 6 correlated features: float32 [n, 6]."""
-    rng = np.random.default_rng(seed)
-    base = rng.normal(size=(n, 2))
-    return np.concatenate([base, base @ rng.normal(size=(2, 4))], axis=1).astype(np.float32)
-
-
-def rows_scaling(x: np.ndarray) -> dict:
-    return {"min": x.min(0).tolist(), "max": x.max(0).tolist()}
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return datasets.load("digits", anomaly_digits=[0])
-
-
-def test_shared_detector_checks_on_rows(tmp_path):
-    x = rows()
-    keras.utils.set_random_seed(0)
-    model = OCGAN(example_shape=(6,), scaling=rows_scaling(x), **TINY_ROWS)
-    model.build()
-    model.compile()
-    helpers.run_detector_checks(model, x, x[:8], tmp_path)
-
-
-def test_shared_detector_checks_on_images(digits, tmp_path):
-    x, _ = digits.examples("train")
-    keras.utils.set_random_seed(0)
-    model = OCGAN.for_dataset(digits, **TINY_IMAGES)
-    model.compile()
-    helpers.run_detector_checks(model, x[:128], digits.test.x[:8], tmp_path)
+def test_shared_detector_checks_on_rows_and_images(digits, tmp_path):
+    helpers.run_rows_and_images_checks(OCGAN, TINY_ROWS, TINY_IMAGES, digits, tmp_path)
 
 
 def test_paper_settings_for_images_and_rows(digits):
@@ -71,8 +42,8 @@ def test_paper_settings_for_images_and_rows(digits):
 
 
 def test_latents_are_bounded_and_scores_are_the_reconstruction_error():
-    x = rows()
-    model = OCGAN(example_shape=(6,), scaling=rows_scaling(x), **TINY_ROWS)
+    x = helpers.correlated_rows()
+    model = OCGAN(example_shape=(6,), scaling=helpers.scaling_of(x), **TINY_ROWS)
     model.build()
     far = model.scale(np.concatenate([x[:8], 1e3 * x[:8]]))
     latents = model.encoder(far).numpy()
