@@ -38,7 +38,7 @@ def samples(name: str, model, x_test: np.ndarray, n: int = 32) -> tuple[np.ndarr
         made = model.decoder(model.encoder(model.scale(x_test[:n])))
         what = "reconstructions of test images"
     elif name == "ocgan":
-        made = model.decoder(model.sample_latent(n))
+        made = model.decoder(model.sample_prior(n))
         what = "decodings of u ~ U(-1, 1)"
     else:
         made = model.generator(model.sample_prior(n))

@@ -37,7 +37,7 @@ from typing import Any, Sequence
 import keras
 import tensorflow as tf
 
-from zoo.base import AnomalyDetector, DetectorError, replica_total
+from zoo.base import DetectorError, LatentGAN
 from zoo.blocks import (PairCritic, check_gan_shape, decoder_network, dense_stack,
                         encoder_network, feature_stack)
 from zoo.losses import (global_mean, per_example_absolute_error, per_example_l1,
@@ -45,7 +45,7 @@ from zoo.losses import (global_mean, per_example_absolute_error, per_example_l1,
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class ALAD(AnomalyDetector):
+class ALAD(LatentGAN):
     """Cycle-consistent BiGAN on rows [features] or images [height, width, channels].
 
     Args:
@@ -60,8 +60,7 @@ class ALAD(AnomalyDetector):
         xx_hidden: widths or filters of D_xx (its last layer gives the score's features).
         zz_hidden: widths of D_zz.
         spectral_norm: spectral normalisation on every discriminator layer.
-        learning_rate, beta_1: Adam's, for the three players.
-        scaling, seed, **kwargs: see AnomalyDetector.
+        latent_dim, learning_rate, beta_1, scaling, seed, **kwargs: see LatentGAN.
 
     Example:
         >>> import datasets, zoo
@@ -76,6 +75,7 @@ class ALAD(AnomalyDetector):
     PLAYERS = ("generator", "encoder", "discriminator")
     DEFAULT_EPOCHS = 10
     VALIDATION_LOSS = "reconstruction_loss"
+    LOSSES = ("d_loss", "g_loss", "e_loss", "cycle_loss", "reconstruction_loss")
 
     def __init__(self, example_shape: Sequence[int] = (121,), latent_dim: int = 32,
                  generator_hidden: Sequence[int] = (64, 128),
@@ -86,8 +86,9 @@ class ALAD(AnomalyDetector):
                  learning_rate: float = 1e-5, beta_1: float = 0.5,
                  scaling: dict | None = None, seed: int = 0, **kwargs):
         kwargs.setdefault("name", "alad")
-        super().__init__(example_shape=example_shape, scaling=scaling, seed=seed, **kwargs)
-        self.latent_dim = int(latent_dim)
+        super().__init__(example_shape=example_shape, latent_dim=latent_dim,
+                         learning_rate=learning_rate, beta_1=beta_1, scaling=scaling, seed=seed,
+                         **kwargs)
         self.generator_hidden = tuple(int(u) for u in generator_hidden)
         self.encoder_hidden = tuple(int(u) for u in encoder_hidden)
         self.xz_hidden = tuple(int(u) for u in xz_hidden)
@@ -96,8 +97,6 @@ class ALAD(AnomalyDetector):
         self.xx_hidden = tuple(int(u) for u in xx_hidden)
         self.zz_hidden = tuple(int(u) for u in zz_hidden)
         self.spectral_norm = bool(spectral_norm)
-        self.learning_rate = float(learning_rate)
-        self.beta_1 = float(beta_1)
         check_gan_shape(self.example_shape, self.generator_hidden, "ALAD's generator")
 
         sn = self.spectral_norm
@@ -118,9 +117,6 @@ class ALAD(AnomalyDetector):
         self.discriminator_zz = PairCritic(
             None, None, dense_stack(self.zz_hidden, name="zz_joint", spectral_norm=sn),
             spectral_norm=sn, name="discriminator_zz")
-        self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in ("d_loss", "g_loss", "e_loss", "cycle_loss",
-                                      "reconstruction_loss")}
 
     @classmethod
     def dataset_defaults(cls, ds) -> dict[str, Any]:
@@ -150,17 +146,6 @@ class ALAD(AnomalyDetector):
             return [v for d in (self.discriminator_xz, self.discriminator_xx,
                                 self.discriminator_zz) for v in d.trainable_variables]
         return getattr(self, player).trainable_variables
-
-    def default_optimizer(self, player: str) -> keras.optimizers.Optimizer:
-        return keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def sample_prior(self, batch_size) -> tf.Tensor:
-        """z ~ N(0, I): [batch_size, latent_dim]."""
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
     def logits(self, x: tf.Tensor, z: tf.Tensor) -> dict[str, tf.Tensor]:
         """Every discriminator's logit of its real and fake pairs, in training mode: float32
@@ -201,11 +186,8 @@ class ALAD(AnomalyDetector):
         self.minimize("encoder", e_loss, tape)
         del tape
 
-        for name, loss in (("d_loss", d_loss), ("g_loss", g_loss), ("e_loss", e_loss),
-                           ("cycle_loss", cycle_loss),
-                           ("reconstruction_loss", self.validation_loss(x))):
-            self.trackers[name].update_state(replica_total(loss))
-        return self.tracker_results()
+        return self.log_losses(d_loss=d_loss, g_loss=g_loss, e_loss=e_loss, cycle_loss=cycle_loss,
+                               reconstruction_loss=self.validation_loss(x))
 
     def validation_loss(self, x: tf.Tensor) -> tf.Tensor:
         """Mean |x - G(E(x))| per feature: how well E then G give normal inputs back."""
@@ -217,11 +199,9 @@ class ALAD(AnomalyDetector):
         return per_example_l1(real_features, reconstructed_features)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "latent_dim": self.latent_dim,
-                "generator_hidden": list(self.generator_hidden),
+        return {**super().get_config(), "generator_hidden": list(self.generator_hidden),
                 "encoder_hidden": list(self.encoder_hidden), "xz_hidden": list(self.xz_hidden),
                 "xz_latent_hidden": list(self.xz_latent_hidden),
                 "xz_joint_hidden": list(self.xz_joint_hidden),
                 "xx_hidden": list(self.xx_hidden), "zz_hidden": list(self.zz_hidden),
-                "spectral_norm": self.spectral_norm, "learning_rate": self.learning_rate,
-                "beta_1": self.beta_1}
+                "spectral_norm": self.spectral_norm}

@@ -24,13 +24,13 @@ import keras
 import tensorflow as tf
 
 from zoo import inversion
-from zoo.base import AnomalyDetector, DetectorError, replica_total
+from zoo.base import DetectorError, LatentGAN
 from zoo.blocks import Critic, check_gan_shape, decoder_network
 from zoo.losses import sigmoid_cross_entropy
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class AnoGAN(AnomalyDetector):
+class AnoGAN(LatentGAN):
     """DCGAN scored by latent inversion, on rows [features] or images [height, width, channels].
 
     Args:
@@ -42,8 +42,7 @@ class AnoGAN(AnomalyDetector):
         feature_weight: λ, the weight of the feature term of the score.
         inversion_steps: Adam steps on z per scored input.
         inversion_learning_rate: Adam's step size on z.
-        learning_rate, beta_1: Adam's, for both players.
-        scaling, seed, **kwargs: see AnomalyDetector.
+        latent_dim, learning_rate, beta_1, scaling, seed, **kwargs: see LatentGAN.
 
     Example:
         >>> import datasets, zoo
@@ -57,6 +56,7 @@ class AnoGAN(AnomalyDetector):
 
     PLAYERS = ("generator", "discriminator")
     DEFAULT_EPOCHS = 10
+    LOSSES = ("d_loss", "g_loss")
 
     def __init__(self, example_shape: Sequence[int] = (28, 28, 1), latent_dim: int = 32,
                  generator_hidden: Sequence[int] = (64, 32),
@@ -65,15 +65,14 @@ class AnoGAN(AnomalyDetector):
                  learning_rate: float = 2e-4, beta_1: float = 0.5,
                  scaling: dict | None = None, seed: int = 0, **kwargs):
         kwargs.setdefault("name", "anogan")
-        super().__init__(example_shape=example_shape, scaling=scaling, seed=seed, **kwargs)
-        self.latent_dim = int(latent_dim)
+        super().__init__(example_shape=example_shape, latent_dim=latent_dim,
+                         learning_rate=learning_rate, beta_1=beta_1, scaling=scaling, seed=seed,
+                         **kwargs)
         self.generator_hidden = tuple(int(u) for u in generator_hidden)
         self.discriminator_hidden = tuple(int(u) for u in discriminator_hidden)
         self.feature_weight = float(feature_weight)
         self.inversion_steps = int(inversion_steps)
         self.inversion_learning_rate = float(inversion_learning_rate)
-        self.learning_rate = float(learning_rate)
-        self.beta_1 = float(beta_1)
         if not 0.0 <= self.feature_weight <= 1.0:
             raise DetectorError(f"feature_weight (λ) must be in [0, 1], got {self.feature_weight}")
         if self.inversion_steps < 1:
@@ -84,8 +83,6 @@ class AnoGAN(AnomalyDetector):
                                          self.generator_hidden, name="generator")
         self.discriminator = Critic(self.example_shape, self.discriminator_hidden,
                                     name="discriminator")
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
 
     @classmethod
     def dataset_defaults(cls, ds) -> dict[str, Any]:
@@ -104,17 +101,6 @@ class AnoGAN(AnomalyDetector):
 
     def player_variables(self, player: str) -> list:
         return getattr(self, player).trainable_variables
-
-    def default_optimizer(self, player: str) -> keras.optimizers.Optimizer:
-        return keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1)
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker]
-
-    def sample_prior(self, batch_size) -> tf.Tensor:
-        """z ~ N(0, I): [batch_size, latent_dim]."""
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
     def train_step(self, data):
         real = self.scale(keras.utils.unpack_x_y_sample_weight(data)[0])
@@ -135,9 +121,7 @@ class AnoGAN(AnomalyDetector):
             g_loss = sigmoid_cross_entropy(1.0, fake_logit)
         self.minimize("generator", g_loss, tape)
 
-        self.d_loss_tracker.update_state(replica_total(d_loss))
-        self.g_loss_tracker.update_state(replica_total(g_loss))
-        return self.tracker_results()
+        return self.log_losses(d_loss=d_loss, g_loss=g_loss)
 
     def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
         # One starting point for every input, drawn once from the model's seed: an input's
@@ -150,9 +134,7 @@ class AnoGAN(AnomalyDetector):
         return score
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "latent_dim": self.latent_dim,
-                "generator_hidden": list(self.generator_hidden),
+        return {**super().get_config(), "generator_hidden": list(self.generator_hidden),
                 "discriminator_hidden": list(self.discriminator_hidden),
                 "feature_weight": self.feature_weight, "inversion_steps": self.inversion_steps,
-                "inversion_learning_rate": self.inversion_learning_rate,
-                "learning_rate": self.learning_rate, "beta_1": self.beta_1}
+                "inversion_learning_rate": self.inversion_learning_rate}

@@ -356,3 +356,54 @@ class AnomalyDetector(keras.Model):
             inputs = tf.debugging.assert_all_finite(inputs, "inputs hold NaN or infinite values")
         score = self(inputs)
         return {"score": score, "is_anomaly": score > self.threshold}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class LatentGAN(AnomalyDetector):
+    """What the GANs of the survey share: a latent space of `latent_dim` dimensions with the
+    prior N(0, I), one Adam per player, and their loss trackers by name.
+
+    A subclass names the losses it logs in LOSSES and ends its `train_step` with
+    `return self.log_losses(name=share, ...)`.
+
+    Args:
+        example_shape, scaling, seed, **kwargs: see AnomalyDetector.
+        latent_dim: dimension of z.
+        learning_rate, beta_1: Adam's, for every player (the default optimizers).
+    """
+
+    #: The losses `train_step` logs, each a keras.metrics.Mean tracker of that name.
+    LOSSES: tuple[str, ...] = ()
+
+    def __init__(self, example_shape: Sequence[int], latent_dim: int = 32,
+                 learning_rate: float = 2e-4, beta_1: float = 0.5,
+                 scaling: Mapping[str, Any] | None = None, seed: int = 0, **kwargs):
+        super().__init__(example_shape=example_shape, scaling=scaling, seed=seed, **kwargs)
+        self.latent_dim = int(latent_dim)
+        self.learning_rate = float(learning_rate)
+        self.beta_1 = float(beta_1)
+        if self.latent_dim < 1:
+            raise DetectorError(f"latent_dim must be at least 1, got {self.latent_dim}")
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.LOSSES}
+
+    def default_optimizer(self, player: str) -> keras.optimizers.Optimizer:
+        return keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def sample_prior(self, batch_size) -> tf.Tensor:
+        """z ~ N(0, I): [batch_size, latent_dim]."""
+        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def log_losses(self, **shares: tf.Tensor) -> dict[str, tf.Tensor]:
+        """Track each loss of a step (this replica's share; the tracker gets the whole batch's
+        value) and return the logs."""
+        for name, share in shares.items():
+            self.trackers[name].update_state(replica_total(share))
+        return self.tracker_results()
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "latent_dim": self.latent_dim,
+                "learning_rate": self.learning_rate, "beta_1": self.beta_1}

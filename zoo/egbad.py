@@ -27,7 +27,7 @@ from typing import Any, Sequence
 import keras
 import tensorflow as tf
 
-from zoo.base import AnomalyDetector, DetectorError, replica_total
+from zoo.base import DetectorError, LatentGAN
 from zoo.blocks import (PairCritic, check_gan_shape, decoder_network, dense_stack,
                         encoder_network, feature_stack)
 from zoo.losses import (global_mean, per_example_absolute_error, per_example_l1,
@@ -37,7 +37,7 @@ SCORE_METHODS = ("cross-entropy", "feature-matching")
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class EGBAD(AnomalyDetector):
+class EGBAD(LatentGAN):
     """BiGAN anomaly detector on rows [features] or images [height, width, channels].
 
     Args:
@@ -52,8 +52,7 @@ class EGBAD(AnomalyDetector):
             the feature-matching score.
         score_weight: α, the weight of the discriminator term of the score.
         score_method: "cross-entropy" or "feature-matching" (see the module docstring).
-        learning_rate, beta_1: Adam's, for the three players.
-        scaling, seed, **kwargs: see AnomalyDetector.
+        latent_dim, learning_rate, beta_1, scaling, seed, **kwargs: see LatentGAN.
 
     Example:
         >>> import datasets, zoo
@@ -68,6 +67,7 @@ class EGBAD(AnomalyDetector):
     PLAYERS = ("generator", "encoder", "discriminator")
     DEFAULT_EPOCHS = 10
     VALIDATION_LOSS = "reconstruction_loss"
+    LOSSES = ("d_loss", "g_loss", "e_loss", "reconstruction_loss")
 
     def __init__(self, example_shape: Sequence[int] = (121,), latent_dim: int = 32,
                  generator_hidden: Sequence[int] = (64, 128),
@@ -78,8 +78,9 @@ class EGBAD(AnomalyDetector):
                  score_method: str = "feature-matching", learning_rate: float = 1e-5,
                  beta_1: float = 0.5, scaling: dict | None = None, seed: int = 0, **kwargs):
         kwargs.setdefault("name", "egbad")
-        super().__init__(example_shape=example_shape, scaling=scaling, seed=seed, **kwargs)
-        self.latent_dim = int(latent_dim)
+        super().__init__(example_shape=example_shape, latent_dim=latent_dim,
+                         learning_rate=learning_rate, beta_1=beta_1, scaling=scaling, seed=seed,
+                         **kwargs)
         self.generator_hidden = tuple(int(u) for u in generator_hidden)
         self.encoder_hidden = tuple(int(u) for u in encoder_hidden)
         self.discriminator_hidden = tuple(int(u) for u in discriminator_hidden)
@@ -87,8 +88,6 @@ class EGBAD(AnomalyDetector):
         self.discriminator_joint_hidden = tuple(int(u) for u in discriminator_joint_hidden)
         self.score_weight = float(score_weight)
         self.score_method = str(score_method)
-        self.learning_rate = float(learning_rate)
-        self.beta_1 = float(beta_1)
         if self.score_method not in SCORE_METHODS:
             raise DetectorError(f"score_method must be one of {', '.join(SCORE_METHODS)}, got "
                                 f"{self.score_method!r}")
@@ -102,8 +101,6 @@ class EGBAD(AnomalyDetector):
             feature_stack(self.example_shape, self.discriminator_hidden, name="x_branch"),
             dense_stack(self.discriminator_latent_hidden, name="z_branch"),
             dense_stack(self.discriminator_joint_hidden, name="joint"), name="discriminator")
-        self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in ("d_loss", "g_loss", "e_loss", "reconstruction_loss")}
 
     @classmethod
     def dataset_defaults(cls, ds) -> dict[str, Any]:
@@ -130,17 +127,6 @@ class EGBAD(AnomalyDetector):
     def player_variables(self, player: str) -> list:
         return getattr(self, player).trainable_variables
 
-    def default_optimizer(self, player: str) -> keras.optimizers.Optimizer:
-        return keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def sample_prior(self, batch_size) -> tf.Tensor:
-        """z ~ N(0, I): [batch_size, latent_dim]."""
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
-
     def train_step(self, data):
         x = self.scale(keras.utils.unpack_x_y_sample_weight(data)[0])
         z = self.sample_prior(tf.shape(x)[0])
@@ -159,10 +145,8 @@ class EGBAD(AnomalyDetector):
             real_logit = self.real_pair_logit(x)
             e_loss = sigmoid_cross_entropy(0.0, real_logit)
         self.minimize("encoder", e_loss, tape)
-        for name, loss in (("d_loss", d_loss), ("g_loss", g_loss), ("e_loss", e_loss),
-                           ("reconstruction_loss", self.validation_loss(x))):
-            self.trackers[name].update_state(replica_total(loss))
-        return self.tracker_results()
+        return self.log_losses(d_loss=d_loss, g_loss=g_loss, e_loss=e_loss,
+                               reconstruction_loss=self.validation_loss(x))
 
     def real_pair_logit(self, x: tf.Tensor) -> tf.Tensor:
         """D's logit of the pairs (x, E(x)), in training mode: float32 [batch]."""
@@ -195,11 +179,9 @@ class EGBAD(AnomalyDetector):
         return self.anomaly_scores(x)[self.score_method]
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "latent_dim": self.latent_dim,
-                "generator_hidden": list(self.generator_hidden),
+        return {**super().get_config(), "generator_hidden": list(self.generator_hidden),
                 "encoder_hidden": list(self.encoder_hidden),
                 "discriminator_hidden": list(self.discriminator_hidden),
                 "discriminator_latent_hidden": list(self.discriminator_latent_hidden),
                 "discriminator_joint_hidden": list(self.discriminator_joint_hidden),
-                "score_weight": self.score_weight, "score_method": self.score_method,
-                "learning_rate": self.learning_rate, "beta_1": self.beta_1}
+                "score_weight": self.score_weight, "score_method": self.score_method}

@@ -42,7 +42,7 @@ from typing import Any, Sequence
 import keras
 import tensorflow as tf
 
-from zoo.base import AnomalyDetector, DetectorError, replica_total
+from zoo.base import DetectorError, LatentGAN
 from zoo.blocks import Critic, check_gan_shape, decoder_network
 from zoo.losses import sigmoid_cross_entropy
 
@@ -66,7 +66,7 @@ def dispersion_loss(generated: tf.Tensor) -> tf.Tensor:
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class FenceGAN(AnomalyDetector):
+class FenceGAN(LatentGAN):
     """Fence GAN anomaly detector on rows [features] or images [height, width, channels].
 
     Args:
@@ -81,7 +81,7 @@ class FenceGAN(AnomalyDetector):
         learning_rate: Adam's learning rate for D (and for G unless generator_learning_rate).
         generator_learning_rate: Adam's learning rate for G; None: learning_rate.
         beta_1: Adam's β1, for both players.
-        scaling, seed, **kwargs: see AnomalyDetector.
+        latent_dim, scaling, seed, **kwargs: see LatentGAN.
 
     Example:
         >>> import datasets, zoo
@@ -95,6 +95,7 @@ class FenceGAN(AnomalyDetector):
 
     PLAYERS = ("generator", "discriminator")
     DEFAULT_EPOCHS = 10
+    LOSSES = ("d_loss", "g_loss", "encirclement_loss", "dispersion_loss")
 
     def __init__(self, example_shape: Sequence[int] = (121,), latent_dim: int = 32,
                  generator_hidden: Sequence[int] = (64, 128),
@@ -103,17 +104,16 @@ class FenceGAN(AnomalyDetector):
                  learning_rate: float = 1e-4, generator_learning_rate: float | None = None,
                  beta_1: float = 0.5, scaling: dict | None = None, seed: int = 0, **kwargs):
         kwargs.setdefault("name", "fencegan")
-        super().__init__(example_shape=example_shape, scaling=scaling, seed=seed, **kwargs)
-        self.latent_dim = int(latent_dim)
+        super().__init__(example_shape=example_shape, latent_dim=latent_dim,
+                         learning_rate=learning_rate, beta_1=beta_1, scaling=scaling, seed=seed,
+                         **kwargs)
         self.generator_hidden = tuple(int(u) for u in generator_hidden)
         self.discriminator_hidden = tuple(int(u) for u in discriminator_hidden)
         self.boundary = float(boundary)
         self.dispersion_weight = float(dispersion_weight)
         self.fake_weight = float(fake_weight)
-        self.learning_rate = float(learning_rate)
         self.generator_learning_rate = (None if generator_learning_rate is None
                                         else float(generator_learning_rate))
-        self.beta_1 = float(beta_1)
         if not 0.0 < self.boundary < 1.0:
             raise DetectorError(f"boundary (α) must be in (0, 1), got {self.boundary}")
         if self.dispersion_weight < 0.0:
@@ -121,16 +121,12 @@ class FenceGAN(AnomalyDetector):
                                 f"{self.dispersion_weight}")
         if self.fake_weight <= 0.0:
             raise DetectorError(f"fake_weight (γ) must be > 0, got {self.fake_weight}")
-        if self.latent_dim < 1:
-            raise DetectorError(f"latent_dim must be a positive integer, got {self.latent_dim}")
         check_gan_shape(self.example_shape, self.generator_hidden, "FenceGAN's generator")
 
         self.generator = decoder_network(self.example_shape, self.latent_dim,
                                          self.generator_hidden, name="generator")
         self.discriminator = Critic(self.example_shape, self.discriminator_hidden,
                                     name="discriminator")
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in
-                         ("d_loss", "g_loss", "encirclement_loss", "dispersion_loss")}
 
     @classmethod
     def dataset_defaults(cls, ds) -> dict[str, Any]:
@@ -159,14 +155,6 @@ class FenceGAN(AnomalyDetector):
             rate = self.generator_learning_rate
         return keras.optimizers.Adam(rate, beta_1=self.beta_1)
 
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def sample_prior(self, batch_size) -> tf.Tensor:
-        """z ~ N(0, I): [batch_size, latent_dim]."""
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
-
     def logit(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
         """D's logit of scaled inputs: float32 [batch]; σ(logit) = probability of real."""
         logit, _ = self.discriminator(x, training=training)
@@ -190,20 +178,16 @@ class FenceGAN(AnomalyDetector):
             replicas = tf.distribute.get_replica_context().num_replicas_in_sync
             g_loss = encirclement + self.dispersion_weight * dispersion / replicas
         self.minimize("generator", g_loss, tape)
-        for name, value in (("d_loss", replica_total(d_loss)), ("g_loss", replica_total(g_loss)),
-                            ("encirclement_loss", replica_total(encirclement)),
-                            ("dispersion_loss", dispersion)):
-            self.trackers[name].update_state(value)
-        return self.tracker_results()
+        # the dispersion is already the whole batch's: logged as it is
+        self.trackers["dispersion_loss"].update_state(dispersion)
+        return self.log_losses(d_loss=d_loss, g_loss=g_loss, encirclement_loss=encirclement)
 
     def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
         return -self.logit(x)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "latent_dim": self.latent_dim,
-                "generator_hidden": list(self.generator_hidden),
+        return {**super().get_config(), "generator_hidden": list(self.generator_hidden),
                 "discriminator_hidden": list(self.discriminator_hidden),
                 "boundary": self.boundary, "dispersion_weight": self.dispersion_weight,
-                "fake_weight": self.fake_weight, "learning_rate": self.learning_rate,
-                "generator_learning_rate": self.generator_learning_rate,
-                "beta_1": self.beta_1}
+                "fake_weight": self.fake_weight,
+                "generator_learning_rate": self.generator_learning_rate}

@@ -44,14 +44,14 @@ from typing import Any, Sequence
 import keras
 import tensorflow as tf
 
-from zoo.base import AnomalyDetector, DetectorError, replica_total
+from zoo.base import DetectorError, LatentGAN
 from zoo.blocks import Critic, check_gan_shape, decoder_network, encoder_network
 from zoo.losses import (global_mean, per_example_absolute_error, per_example_l1,
                         per_example_squared_error, sigmoid_cross_entropy)
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class GANomaly(AnomalyDetector):
+class GANomaly(LatentGAN):
     """Encoder-decoder-encoder GAN anomaly detector on rows [features] or images [height,
     width, channels].
 
@@ -66,8 +66,7 @@ class GANomaly(AnomalyDetector):
             features of the adversarial (feature-matching) loss.
         adversarial_weight, contextual_weight, encoder_weight: w_adv, w_con and w_enc, the
             weights of L_adv, L_con and L_enc in the generator's loss.
-        learning_rate, beta_1: Adam's, for both players.
-        scaling, seed, **kwargs: see AnomalyDetector.
+        latent_dim, learning_rate, beta_1, scaling, seed, **kwargs: see LatentGAN.
 
     Example:
         >>> import datasets, zoo
@@ -82,6 +81,7 @@ class GANomaly(AnomalyDetector):
     PLAYERS = ("generator", "discriminator")
     DEFAULT_EPOCHS = 15
     VALIDATION_LOSS = "con_loss"
+    LOSSES = ("d_loss", "g_loss", "adv_loss", "con_loss", "enc_loss")
 
     def __init__(self, example_shape: Sequence[int] = (121,), latent_dim: int = 32,
                  encoder_hidden: Sequence[int] = (64,),
@@ -91,18 +91,15 @@ class GANomaly(AnomalyDetector):
                  encoder_weight: float = 1.0, learning_rate: float = 2e-4, beta_1: float = 0.5,
                  scaling: dict | None = None, seed: int = 0, **kwargs):
         kwargs.setdefault("name", "ganomaly")
-        super().__init__(example_shape=example_shape, scaling=scaling, seed=seed, **kwargs)
-        self.latent_dim = int(latent_dim)
+        super().__init__(example_shape=example_shape, latent_dim=latent_dim,
+                         learning_rate=learning_rate, beta_1=beta_1, scaling=scaling, seed=seed,
+                         **kwargs)
         self.encoder_hidden = tuple(int(u) for u in encoder_hidden)
         self.decoder_hidden = tuple(int(u) for u in decoder_hidden)
         self.discriminator_hidden = tuple(int(u) for u in discriminator_hidden)
         self.adversarial_weight = float(adversarial_weight)
         self.contextual_weight = float(contextual_weight)
         self.encoder_weight = float(encoder_weight)
-        self.learning_rate = float(learning_rate)
-        self.beta_1 = float(beta_1)
-        if self.latent_dim < 1:
-            raise DetectorError(f"latent_dim must be at least 1, got {self.latent_dim}")
         for name in ("adversarial_weight", "contextual_weight", "encoder_weight"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0.0):
@@ -120,8 +117,6 @@ class GANomaly(AnomalyDetector):
                                               self.encoder_hidden, name="second_encoder")
         self.discriminator = Critic(self.example_shape, self.discriminator_hidden,
                                     name="discriminator")
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in
-                         ("d_loss", "g_loss", "adv_loss", "con_loss", "enc_loss")}
 
     @classmethod
     def dataset_defaults(cls, ds) -> dict[str, Any]:
@@ -148,13 +143,6 @@ class GANomaly(AnomalyDetector):
                     + self.second_encoder.trainable_variables)
         return self.discriminator.trainable_variables
 
-    def default_optimizer(self, player: str) -> keras.optimizers.Optimizer:
-        return keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
     def train_step(self, data):
         x = self.scale(keras.utils.unpack_x_y_sample_weight(data)[0])
         # The generator first, then D on the same x̂ held fixed, as the official code; each
@@ -176,10 +164,8 @@ class GANomaly(AnomalyDetector):
             d_loss = 0.5 * (sigmoid_cross_entropy(1.0, real_logit)
                             + sigmoid_cross_entropy(0.0, fake_logit))
         self.minimize("discriminator", d_loss, tape)
-        for name, loss in (("d_loss", d_loss), ("g_loss", g_loss), ("adv_loss", adv_loss),
-                           ("con_loss", con_loss), ("enc_loss", enc_loss)):
-            self.trackers[name].update_state(replica_total(loss))
-        return self.tracker_results()
+        return self.log_losses(d_loss=d_loss, g_loss=g_loss, adv_loss=adv_loss,
+                               con_loss=con_loss, enc_loss=enc_loss)
 
     def reconstruct(self, x: tf.Tensor,
                     training: bool = False) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
@@ -198,11 +184,9 @@ class GANomaly(AnomalyDetector):
         return per_example_l1(z, z_again)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "latent_dim": self.latent_dim,
-                "encoder_hidden": list(self.encoder_hidden),
+        return {**super().get_config(), "encoder_hidden": list(self.encoder_hidden),
                 "decoder_hidden": list(self.decoder_hidden),
                 "discriminator_hidden": list(self.discriminator_hidden),
                 "adversarial_weight": self.adversarial_weight,
                 "contextual_weight": self.contextual_weight,
-                "encoder_weight": self.encoder_weight, "learning_rate": self.learning_rate,
-                "beta_1": self.beta_1}
+                "encoder_weight": self.encoder_weight}

@@ -54,13 +54,13 @@ from typing import Any, Sequence
 import keras
 import tensorflow as tf
 
-from zoo.base import AnomalyDetector, DetectorError, replica_total
+from zoo.base import DetectorError, LatentGAN
 from zoo.blocks import Critic, check_gan_shape, decoder_network, encoder_network
 from zoo.losses import global_mean, per_example_squared_error, sigmoid_cross_entropy
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class OCGAN(AnomalyDetector):
+class OCGAN(LatentGAN):
     """One-class GAN with a bounded, adversarially filled latent space, on images [height, width,
     channels] or rows [features].
 
@@ -77,8 +77,7 @@ class OCGAN(AnomalyDetector):
         reconstruction_weight: λ, the weight of the squared error in the autoencoder's loss.
         mining_steps: gradient steps of informative-negative mining (0: no mining).
         mining_learning_rate: the size of each mining step, on the per-example gradient.
-        learning_rate, beta_1: Adam's, for the three players.
-        scaling, seed, **kwargs: see AnomalyDetector.
+        learning_rate, beta_1, scaling, seed, **kwargs: see LatentGAN.
 
     Example:
         >>> import datasets, zoo
@@ -93,6 +92,7 @@ class OCGAN(AnomalyDetector):
     PLAYERS = ("autoencoder", "discriminator", "classifier")
     DEFAULT_EPOCHS = 20
     VALIDATION_LOSS = "reconstruction_loss"
+    LOSSES = ("d_loss", "c_loss", "ae_loss", "reconstruction_loss")
 
     def __init__(self, example_shape: Sequence[int] = (28, 28, 1), latent_dim: int = 32,
                  encoder_hidden: Sequence[int] = (32, 64),
@@ -104,8 +104,9 @@ class OCGAN(AnomalyDetector):
                  mining_learning_rate: float = 1.0, learning_rate: float = 2e-4,
                  beta_1: float = 0.5, scaling: dict | None = None, seed: int = 0, **kwargs):
         kwargs.setdefault("name", "ocgan")
-        super().__init__(example_shape=example_shape, scaling=scaling, seed=seed, **kwargs)
-        self.latent_dim = int(latent_dim)
+        super().__init__(example_shape=example_shape, latent_dim=latent_dim,
+                         learning_rate=learning_rate, beta_1=beta_1, scaling=scaling, seed=seed,
+                         **kwargs)
         self.encoder_hidden = tuple(int(u) for u in encoder_hidden)
         self.decoder_hidden = tuple(int(u) for u in decoder_hidden)
         self.visual_discriminator_hidden = tuple(int(u) for u in visual_discriminator_hidden)
@@ -115,10 +116,6 @@ class OCGAN(AnomalyDetector):
         self.reconstruction_weight = float(reconstruction_weight)
         self.mining_steps = int(mining_steps)
         self.mining_learning_rate = float(mining_learning_rate)
-        self.learning_rate = float(learning_rate)
-        self.beta_1 = float(beta_1)
-        if self.latent_dim < 1:
-            raise DetectorError(f"latent_dim must be at least 1, got {self.latent_dim}")
         for name in ("encoder_hidden", "decoder_hidden", "visual_discriminator_hidden",
                      "latent_discriminator_hidden", "classifier_hidden"):
             if not getattr(self, name):
@@ -139,8 +136,6 @@ class OCGAN(AnomalyDetector):
         self.latent_discriminator = Critic((self.latent_dim,), self.latent_discriminator_hidden,
                                            name="latent_discriminator")
         self.classifier = Critic(self.example_shape, self.classifier_hidden, name="classifier")
-        self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in ("d_loss", "c_loss", "ae_loss", "reconstruction_loss")}
 
     @classmethod
     def dataset_defaults(cls, ds) -> dict[str, Any]:
@@ -176,15 +171,8 @@ class OCGAN(AnomalyDetector):
         raise DetectorError(f"OCGAN has no player {player!r}; its players: "
                             f"{', '.join(self.PLAYERS)}")
 
-    def default_optimizer(self, player: str) -> keras.optimizers.Optimizer:
-        return keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def sample_latent(self, batch_size) -> tf.Tensor:
-        """u ~ U(-1, 1)^d: float32 [batch_size, latent_dim]."""
+    def sample_prior(self, batch_size) -> tf.Tensor:
+        """u ~ U(-1, 1)^d, OCGAN's prior, the latent box: float32 [batch_size, latent_dim]."""
         return keras.random.uniform((batch_size, self.latent_dim), minval=-1.0, maxval=1.0,
                                     seed=self.seed_generator)
 
@@ -221,7 +209,7 @@ class OCGAN(AnomalyDetector):
     def train_step(self, data):
         x = self.scale(keras.utils.unpack_x_y_sample_weight(data)[0])
         noisy = self.add_noise(x)
-        u = self.sample_latent(tf.shape(x)[0])
+        u = self.sample_prior(tf.shape(x)[0])
         # The discriminators' and the classifier's inputs: no gradient reaches En or De there.
         encoded = self.encoder(noisy, training=True)
         reconstructed = self.decoder(encoded, training=True)
@@ -248,10 +236,8 @@ class OCGAN(AnomalyDetector):
                        + sigmoid_cross_entropy(1.0, self.logit(self.latent_discriminator,
                                                                encoded)))
         self.minimize("autoencoder", ae_loss, tape)
-        for name, loss in (("d_loss", d_loss), ("c_loss", c_loss), ("ae_loss", ae_loss),
-                           ("reconstruction_loss", reconstruction_loss)):
-            self.trackers[name].update_state(replica_total(loss))
-        return self.tracker_results()
+        return self.log_losses(d_loss=d_loss, c_loss=c_loss, ae_loss=ae_loss,
+                               reconstruction_loss=reconstruction_loss)
 
     def reconstruct(self, x: tf.Tensor) -> tf.Tensor:
         """De(En(x)) of inputs already scaled, without noise: [batch, *example_shape]."""
@@ -265,13 +251,11 @@ class OCGAN(AnomalyDetector):
         return per_example_squared_error(x, self.reconstruct(x))
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "latent_dim": self.latent_dim,
-                "encoder_hidden": list(self.encoder_hidden),
+        return {**super().get_config(), "encoder_hidden": list(self.encoder_hidden),
                 "decoder_hidden": list(self.decoder_hidden),
                 "visual_discriminator_hidden": list(self.visual_discriminator_hidden),
                 "latent_discriminator_hidden": list(self.latent_discriminator_hidden),
                 "classifier_hidden": list(self.classifier_hidden), "noise_std": self.noise_std,
                 "reconstruction_weight": self.reconstruction_weight,
                 "mining_steps": self.mining_steps,
-                "mining_learning_rate": self.mining_learning_rate,
-                "learning_rate": self.learning_rate, "beta_1": self.beta_1}
+                "mining_learning_rate": self.mining_learning_rate}

@@ -137,7 +137,7 @@ def test_bad_construction_is_refused_clearly(digits):
         FenceGAN(example_shape=(6,), dispersion_weight=-1)
     with pytest.raises(DetectorError, match=r"fake_weight \(γ\) must be > 0, got 0"):
         FenceGAN(example_shape=(6,), fake_weight=0)
-    with pytest.raises(DetectorError, match="latent_dim must be a positive integer, got 0"):
+    with pytest.raises(DetectorError, match="latent_dim must be at least 1, got 0"):
         FenceGAN(example_shape=(6,), latent_dim=0)
     with pytest.raises(DetectorError, match="images of 8x8 cannot go through 4 stride-2 layers"):
         FenceGAN.for_dataset(digits, generator_hidden=(8, 8, 8, 8))
