@@ -14,7 +14,9 @@ A subclass writes `build_networks`, `score_scaled`, `train_step`, `player_variab
 `dataset_defaults`, and lists its players and their default optimizers. A weakly supervised one
 (it also learns from a few labelled anomalies) sets `USES_KNOWN_ANOMALIES` and trains on
 (inputs, known) pairs; a supervised classifier sets `SUPERVISED` and trains on (windows, window
-labels) pairs.
+labels) pairs. One that can judge its fit on held-out normal data names a `VALIDATION_LOSS` and
+writes `validation_loss`: fit's validation and early stopping then need no anomaly labels.
+`LatentGAN` adds what the survey's GANs share (latent prior, Adam per player, loss trackers).
 """
 
 from __future__ import annotations
