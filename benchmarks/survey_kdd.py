@@ -1,7 +1,8 @@
 """The survey's GANs (dense variants) on KDD99 under the ALAD protocol, against IsolationForest in
 the same run.
 
-    python -m benchmarks.survey_kdd [--seeds 0 1 2] [--epochs 8] [--patience 2] [--models alad egbad ...]
+    python -m benchmarks.survey_kdd [--seeds 0 1 2] [--epochs 8] [--patience 2]
+        [--models alad egbad ...]
 
 Protocol (the `kdd99` loader's default): 121 one-hot features; `normal.` is the anomaly class;
 the 10% file halved with pandas sample(frac=0.5, random_state=42); train = the attack records of
