@@ -131,9 +131,11 @@ def check_bad_inputs(model: AnomalyDetector, x_eval: np.ndarray) -> None:
             model.serve(tf.constant(wrong))
 
 
-def check_out_of_range_scores_above_normal(model: AnomalyDetector, x_normal: np.ndarray,
-                                           shift: float) -> None:
-    """Inputs moved `shift` raw units out of the training range score above every normal input.
+def check_shifted_digits_score_above_normal(cls: type[AnomalyDetector], tiny_images: dict,
+                                            digits, epochs: int = 2,
+                                            max_train: int | None = None) -> None:
+    """After a short training on `digits`, normal test digits moved three grey-level ranges out
+    of the training range score above every normal one.
 
     Why this floor holds for a model that reconstructs through a tanh generator, trained well or
     not: its reconstructions stay in [-1, 1], so the residual of an input shifted several
@@ -141,8 +143,14 @@ def check_out_of_range_scores_above_normal(model: AnomalyDetector, x_normal: np.
     pipeline (scaling, reconstruction, sign) is broken; how well a model ranks real anomalies is
     measured by the benchmarks, not asserted here.
     """
-    scores = model.score(np.concatenate([x_normal, x_normal + shift]))
-    assert scores[len(x_normal):].min() > scores[:len(x_normal)].max()
+    x, _ = digits.examples("train")
+    keras.utils.set_random_seed(1)
+    model = cls.for_dataset(digits, **tiny_images)
+    model.compile()
+    model.fit(x[:max_train], batch_size=32, epochs=epochs, verbose=0)
+    normal = digits.test.x[digits.test.y == 0][:50]
+    scores = model.score(np.concatenate([normal, normal + 3 * 16.0]))  # grey levels 0..16
+    assert scores[len(normal):].min() > scores[:len(normal)].max()
 
 
 def correlated_rows(n: int = 256, seed: int = 0) -> np.ndarray:

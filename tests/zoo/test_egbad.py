@@ -1,6 +1,5 @@
 """EGBAD: the shared detector checks on tiny rows and images models, and its own behaviour."""
 
-import keras
 import numpy as np
 import pytest
 
@@ -50,13 +49,7 @@ def test_both_scores_weigh_the_residual_by_one_minus_alpha():
 
 
 def test_shifted_images_score_above_normal_ones(digits):
-    x, _ = digits.examples("train")
-    keras.utils.set_random_seed(1)
-    model = EGBAD.for_dataset(digits, **TINY_IMAGES)
-    model.compile()
-    model.fit(x, batch_size=32, epochs=2, verbose=0)
-    normal = digits.test.x[digits.test.y == 0][:50]
-    helpers.check_out_of_range_scores_above_normal(model, normal, shift=3 * 16.0)
+    helpers.check_shifted_digits_score_above_normal(EGBAD, TINY_IMAGES, digits)
 
 
 def test_bad_construction_is_refused_clearly(digits):

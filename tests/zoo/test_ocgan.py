@@ -73,13 +73,8 @@ def test_mining_moves_latents_towards_the_classifiers_negatives(digits):
 
 
 def test_shifted_images_score_above_normal_ones(digits):
-    x, _ = digits.examples("train")
-    keras.utils.set_random_seed(1)
-    model = OCGAN.for_dataset(digits, **TINY_IMAGES)
-    model.compile()
-    model.fit(x[:512], batch_size=32, epochs=1, verbose=0)
-    normal = digits.test.x[digits.test.y == 0][:50]
-    helpers.check_out_of_range_scores_above_normal(model, normal, shift=3 * 16.0)
+    helpers.check_shifted_digits_score_above_normal(OCGAN, TINY_IMAGES, digits, epochs=1,
+                                                    max_train=512)
 
 
 def test_bad_construction_is_refused_clearly(digits):
