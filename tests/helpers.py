@@ -216,9 +216,12 @@ import json, numpy as np, tensorflow as tf, keras
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 {setup}
-# No random draws (noise, prior samples, reparameterisation): both strategies then see the same
-# inputs, and any difference comes from how the global batch and the losses are split and reduced.
+# No random draws (noise, prior samples, reparameterisation, interpolation): both strategies
+# then see the same inputs, and any difference comes from how the global batch and the losses
+# are split and reduced.
 keras.random.normal = lambda shape, *args, **kwargs: tf.zeros(shape)
+keras.random.uniform = lambda shape, minval=0.0, maxval=1.0, *args, **kwargs: (
+    (minval + maxval) / 2 + tf.zeros(shape))
 data = {data}
 results = {{}}
 for name, strategy in [("default", tf.distribute.get_strategy()),

@@ -14,6 +14,7 @@ from zoo.classifiers import CLSTM, CNNDNN, LSTMDNN
 from zoo.egbad import EGBAD
 from zoo.export import ExportError
 from zoo.fencegan import FenceGAN
+from zoo.ganrl import GANRL
 from zoo.ganomaly import GANomaly
 from zoo.gru_vae import GRUVAE
 from zoo.ocgan import OCGAN
@@ -31,6 +32,7 @@ _MODELS: dict[str, type[AnomalyDetector]] = {
     "egbad": EGBAD,
     "fencegan": FenceGAN,
     "ganomaly": GANomaly,
+    "ganrl": GANRL,
     "gru_vae": GRUVAE,
     "lstm_dnn": LSTMDNN,
     "ocgan": OCGAN,
@@ -66,5 +68,5 @@ def name_of(model: AnomalyDetector) -> str:
 
 
 __all__ = ["USER_ERRORS", "ALAD", "AnoEAN", "AnoGAN", "AnomalyDetector", "CLSTM", "CNNDNN",
-           "DetectorError", "EGBAD", "FenceGAN", "GANomaly", "GRUVAE", "LSTMDNN", "OCGAN",
+           "DetectorError", "EGBAD", "FenceGAN", "GANRL", "GANomaly", "GRUVAE", "LSTMDNN", "OCGAN",
            "TAnoGAN", "get", "name_of", "names"]
