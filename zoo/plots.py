@@ -1,5 +1,5 @@
-"""Plots of an evaluation: the series with its anomalies and score, ROC and PR curves, and grids
-of generated images."""
+"""Plots of an evaluation: the series with its anomalies and score, ROC and PR curves, grids of
+generated images, and training loss curves."""
 
 from __future__ import annotations
 
@@ -81,5 +81,25 @@ def plot_image_grid(images: np.ndarray, path: Path, title: str = "", columns: in
         fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path
+
+
+def plot_losses(histories: dict[str, dict[str, list[float]]], path: Path, title: str = "") -> Path:
+    """Training losses per epoch: one panel per loss (they live on different scales), one line
+    per run (e.g. per series), labelled by the keys of `histories`."""
+    names = list(next(iter(histories.values())))
+    fig, axes = plt.subplots(1, len(names), figsize=(3.4 * len(names), 3.4), squeeze=False)
+    for axis, name in zip(axes.flat, names):
+        for label, history in histories.items():
+            axis.plot(np.arange(1, len(history[name]) + 1), history[name], label=label, lw=1)
+        axis.set_title(name, fontsize=9)
+        axis.set_xlabel("epoch")
+    if len(histories) > 1:
+        axes.flat[0].legend(fontsize=6)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
