@@ -1,6 +1,7 @@
 """GAN+RL against EGBAD and IsolationForest on NAB series, as the paper's Table IV (point level).
 
     python -m benchmarks.ganrl_nab [--seeds 0 1 2] [--epochs 20] [--test-stride 5]
+        [--categories realKnownCause realTraffic]
 
 Protocol: each series on its own (the paper's "each series processed separately"), split by the
 NAB loader in time (train 40%, val 10%, test 50%; min-max fitted on train), windows of 60.
@@ -30,20 +31,13 @@ import numpy as np
 import datasets
 import zoo
 from benchmarks import common
-from datasets import windows
+from datasets import nab, windows
 from zoo import metrics, plots
 
 WINDOW = 60
 BATCH = 32
-DEFAULT_SERIES = (
-    "realKnownCause/ambient_temperature_system_failure.csv",
-    "realKnownCause/cpu_utilization_asg_misconfiguration.csv",
-    "realKnownCause/ec2_request_latency_system_failure.csv",
-    "realKnownCause/machine_temperature_system_failure.csv",
-    "realKnownCause/nyc_taxi.csv",
-    "realKnownCause/rogue_agent_key_hold.csv",
-    "realKnownCause/rogue_agent_key_updown.csv",
-)
+#: NAB's categories of real traffic and of known causes: web-like series, as the paper's Yahoo A1.
+DEFAULT_CATEGORIES = ("realKnownCause", "realTraffic")
 METHODS = ("GAN+RL", "EGBAD", "IsolationForest")
 CURVES = ("critic_loss", "wasserstein_distance", "gradient_penalty", "generator_loss", "reward")
 PAPER = ("paper (Long & Wang, Table IV, Yahoo A1, their runs): F1 — benchmark (EGBAD) 0.824, "
@@ -130,13 +124,20 @@ def main() -> None:
     parser.add_argument("--test-stride", type=int, default=5,
                         help="stride of the scored test windows (1: every window; a CPU "
                              "budget: GAN+RL inverts each scored window for 50 steps)")
-    parser.add_argument("--series", nargs="+", default=list(DEFAULT_SERIES), metavar="KEY",
-                        help="NAB series <category>/<file>.csv")
+    parser.add_argument("--categories", nargs="+", default=list(DEFAULT_CATEGORIES),
+                        help="run every NAB series of these categories")
+    parser.add_argument("--series", nargs="+", default=None, metavar="KEY",
+                        help="NAB series <category>/<file>.csv to run instead of --categories")
     parser.add_argument("--data-dir", default=None, help="folder of the real datasets")
     args = parser.parse_args()
     if args.epochs < 1 or args.test_stride < 1:
         parser.error("--epochs and --test-stride must be positive")
 
+    args.series = args.series or [key for key in nab.series_keys(args.data_dir)
+                                  if key.split("/")[0] in args.categories]
+    if not args.series:
+        raise SystemExit(f"no NAB series of {args.categories} under "
+                         f"{nab.nab_root(args.data_dir) / 'data'}")
     started = time.time()
     per_seed, histories, stable, train_rates = {}, {}, [], []
     for seed in args.seeds:

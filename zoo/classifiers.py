@@ -81,6 +81,17 @@ def conv_stack(filters: Sequence[int], kernel_size: int, pool_every: int,
     return stack
 
 
+def check_window(window: int, pools: int, owner: str) -> None:
+    """Refuse a window too short for `pools` MaxPool 2 layers.
+
+    Raises:
+        DetectorError: naming `owner`, the window and the shortest it takes.
+    """
+    if window < 2 ** pools:
+        raise DetectorError(f"{owner} halves the window {pools} times: it needs windows of at "
+                            f"least {2 ** pools} steps, got {window}")
+
+
 def dense_head(units: Sequence[int], name: str) -> list[layers.Layer]:
     """Dense(tanh) layers of widths `units`, then Dense 2, the logits of (normal, anomalous)."""
     return [*(layers.Dense(u, activation="tanh", name=f"{name}_dense_{u}_{i}")
@@ -126,12 +137,6 @@ class WindowClassifier(AnomalyDetector):
             raise DetectorError(f"anomaly_weight must be a positive number, got {anomaly_weight}")
         self.threshold.assign(0.5)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", "accuracy")}
-
-    def check_window(self, pools: int) -> None:
-        """Refuse a window too short for `pools` MaxPool 2 layers."""
-        if self.window < 2 ** pools:
-            raise DetectorError(f"{type(self).__name__} halves the window {pools} times: it "
-                                f"needs windows of at least {2 ** pools} steps, got {self.window}")
 
     @classmethod
     def dataset_defaults(cls, ds) -> dict[str, Any]:
@@ -252,7 +257,7 @@ class CLSTM(WindowClassifier):
         self.kernel_size = int(kernel_size)
         self.lstm_units = int(lstm_units)
         self.dense_units = tuple(int(u) for u in dense_units)
-        self.check_window(len(self.conv_filters))
+        check_window(self.window, len(self.conv_filters), type(self).__name__)
         self.network = keras.Sequential(
             [*conv_stack(self.conv_filters, self.kernel_size, pool_every=1, name="clstm"),
              layers.LSTM(self.lstm_units, name=f"clstm_lstm_{self.lstm_units}"),
@@ -349,7 +354,8 @@ class CNNDNN(WindowClassifier):
         self.dense_units = tuple(int(u) for u in dense_units)
         if self.pool_every < 1:
             raise DetectorError(f"pool_every must be a positive integer, got {pool_every}")
-        self.check_window(len(self.conv_filters) // self.pool_every)
+        check_window(self.window, len(self.conv_filters) // self.pool_every,
+                     type(self).__name__)
         self.network = keras.Sequential(
             [*conv_stack(self.conv_filters, self.kernel_size, self.pool_every, name="cnn_dnn"),
              layers.Flatten(name="cnn_dnn_flatten"),

@@ -56,7 +56,7 @@ from keras import layers
 from zoo import inversion
 from zoo.base import DetectorError, LatentGAN, replica_total
 from zoo.blocks import decoder_network, dense_stack
-from zoo.classifiers import conv_stack, dense_head
+from zoo.classifiers import check_window, conv_stack, dense_head
 from zoo.losses import global_mean
 
 tfd = tfp.distributions
@@ -174,10 +174,7 @@ class GANRL(LatentGAN):
         if not self.initial_policy_scale > 0:
             raise DetectorError(f"initial_policy_scale must be positive, got "
                                 f"{self.initial_policy_scale}")
-        if self.window < 2 ** len(self.conv_filters):
-            raise DetectorError(f"the extractor halves the window {len(self.conv_filters)} "
-                                f"times: it needs windows of at least "
-                                f"{2 ** len(self.conv_filters)} steps, got {self.window}")
+        check_window(self.window, len(self.conv_filters), "GANRL's extractor")
 
     @classmethod
     def dataset_defaults(cls, ds) -> dict[str, Any]:

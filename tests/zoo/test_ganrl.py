@@ -14,17 +14,6 @@ TINY = dict(generator_hidden=(16,), conv_filters=(8, 8), lstm_units=8, dense_uni
             critic_hidden=(16, 8), critic_steps=2, inversion_steps=5)
 
 
-@pytest.fixture(scope="module")
-def short_windows():
-    """The synthetic series cut into windows of 20: (dataset, train windows, test windows,
-    test labels)."""
-    ds = datasets.load("synthetic", window=20, train_length=400, val_length=200,
-                       test_length=600, n_point=2, n_contextual=1, n_collective=1)
-    x_train, _ = ds.examples("train", stride=4)
-    x_test, y_test = ds.examples("test", stride=10)
-    return ds, np.ascontiguousarray(x_train), np.ascontiguousarray(x_test), y_test
-
-
 def weights_of(variables) -> list[np.ndarray]:
     return [v.numpy().copy() for v in variables]
 

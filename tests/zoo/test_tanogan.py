@@ -12,16 +12,6 @@ from zoo import DetectorError, TAnoGAN
 TINY = dict(generator_units=(8, 8, 8), discriminator_units=8, inversion_steps=5)
 
 
-@pytest.fixture(scope="module")
-def short_windows():
-    """The synthetic series cut into windows of 20: (train windows, test windows, test labels)."""
-    ds = datasets.load("synthetic", window=20, train_length=400, val_length=200,
-                       test_length=600, n_point=2, n_contextual=1, n_collective=1)
-    x_train, _ = ds.examples("train", stride=4)
-    x_test, y_test = ds.examples("test", stride=10)
-    return ds, np.ascontiguousarray(x_train), np.ascontiguousarray(x_test), y_test
-
-
 def test_shared_detector_checks(short_windows, tmp_path):
     ds, x_train, x_test, _ = short_windows
     keras.utils.set_random_seed(0)
