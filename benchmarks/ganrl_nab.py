@@ -138,6 +138,12 @@ def main() -> None:
     if not args.series:
         raise SystemExit(f"no NAB series of {args.categories} under "
                          f"{nab.nab_root(args.data_dir) / 'data'}")
+    # AUROC and AUPRC per series need both classes among its test points.
+    skipped = [key for key in args.series if not datasets.load(
+        f"nab:{key}", data_dir=args.data_dir, window=WINDOW).test.y.any()]
+    args.series = [key for key in args.series if key not in skipped]
+    print(f"{len(args.series)} series; without anomalies in their test part, skipped: "
+          f"{skipped}", flush=True)
     started = time.time()
     per_seed, histories, stable, train_rates = {}, {}, [], []
     for seed in args.seeds:
@@ -163,6 +169,8 @@ def main() -> None:
              f"Command: `{common.command()}`; seeds {args.seeds}; machine: {common.machine()}; "
              f"{minutes:.0f} min in all.", "",
              f"Series ({len(args.series)}): " + ", ".join(f"`{k}`" for k in args.series)
+             + "; skipped for having no anomalous point in their test part: "
+             + (", ".join(f"`{k}`" for k in skipped) or "none")
              + f". Each on its own: NAB loader split in time (train 40%, val 10%, test 50%), "
              f"windows of {WINDOW}; every method trains on the stride-1 training windows "
              f"(unlabelled, anomalies included) and scores the test windows of stride "
@@ -186,7 +194,7 @@ def main() -> None:
               "so the numbers are not comparable point for point."]
     common.write_section("ganrl_nab", "\n".join(lines),
                          {"command": common.command(), "machine": common.machine(),
-                          "args": vars(args), "stable": all(stable),
+                          "args": vars(args), "skipped": skipped, "stable": all(stable),
                           "per_seed": per_seed, "histories": histories})
     print("\n".join(lines))
 
