@@ -58,6 +58,7 @@ def test_stage_one_trains_the_extractor_alone_then_fit_leaves_it_frozen(short_wi
     assert bool(model.extractor_pretrained.numpy())
     # Uniform noise is far from a smooth series: a few epochs tell them apart.
     assert history.history["extractor_accuracy"][-1] > 0.9, history.history
+    assert history.history["extractor_loss"][-1] < history.history["extractor_loss"][0]
 
     extractor_before = weights_of(model.extractor_variables())
     model.fit(x_train, batch_size=16, epochs=1, verbose=0)  # no second stage 1
