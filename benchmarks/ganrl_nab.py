@@ -188,6 +188,12 @@ def main() -> None:
         lines.append(f"| {method} | " + " | ".join(
             common.mean_std([v[k] for v in values])
             for k in ("precision", "recall", "f1", "auroc", "auprc")) + " |")
+    auprc = {m: np.mean([per_seed[s]["results"][m]["auprc"] for s in args.seeds])
+             for m in METHODS}
+    verdicts = [f"{'above' if auprc['GAN+RL'] > auprc[m] else 'NOT above'} {m} "
+                f"({auprc['GAN+RL']:.3f} vs {auprc[m]:.3f})" for m in METHODS[1:]]
+    lines += ["", "Bar (GAN+RL's mean AUPRC above EGBAD's and IsolationForest's, same run): "
+              + "; ".join(verdicts) + "."]
     lines += ["", f"Loss curves (seed {args.seeds[0]}, one line per series): "
               f"[{curves.name}]({curves.name}).", "",
               f"For reference, the {PAPER}; Yahoo's point labels are not NAB's anomaly windows, "
