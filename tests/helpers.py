@@ -191,6 +191,17 @@ def run_rows_and_images_checks(cls: type[AnomalyDetector], tiny_rows: dict, tiny
     run_detector_checks(model, images[:128], digits.test.x[:8], folder / "images")
 
 
+def run_windows_checks(cls: type[AnomalyDetector], tiny: dict, short_windows: tuple,
+                       folder: Path) -> None:
+    """`run_detector_checks` on a tiny model of series windows (the `short_windows` fixture of
+    tests/zoo/conftest.py): the series GANs' shared test."""
+    ds, x_train, x_test, _ = short_windows
+    keras.utils.set_random_seed(0)
+    model = cls.for_dataset(ds, **tiny)
+    model.compile()
+    run_detector_checks(model, x_train, x_test[:8], folder)
+
+
 def run_detector_checks(model: AnomalyDetector, x_train: np.ndarray, x_eval: np.ndarray,
                         folder: Path, train_labels: np.ndarray | None = None) -> AnomalyDetector:
     """Every shared check, in order: config, training, calibration, bad input, validation loss,

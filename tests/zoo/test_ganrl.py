@@ -23,11 +23,7 @@ def unchanged(before: list[np.ndarray], variables) -> bool:
 
 
 def test_shared_detector_checks(short_windows, tmp_path):
-    ds, x_train, x_test, _ = short_windows
-    keras.utils.set_random_seed(0)
-    model = GANRL.for_dataset(ds, **TINY)
-    model.compile()
-    helpers.run_detector_checks(model, x_train, x_test[:8], tmp_path)
+    helpers.run_windows_checks(GANRL, TINY, short_windows, tmp_path)
 
 
 def test_paper_settings_for_a_series():

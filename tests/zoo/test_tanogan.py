@@ -13,11 +13,7 @@ TINY = dict(generator_units=(8, 8, 8), discriminator_units=8, inversion_steps=5)
 
 
 def test_shared_detector_checks(short_windows, tmp_path):
-    ds, x_train, x_test, _ = short_windows
-    keras.utils.set_random_seed(0)
-    model = TAnoGAN.for_dataset(ds, **TINY)
-    model.compile()
-    helpers.run_detector_checks(model, x_train, x_test[:8], tmp_path)
+    helpers.run_windows_checks(TAnoGAN, TINY, short_windows, tmp_path)
 
 
 def test_paper_architecture_for_a_series():
