@@ -1,6 +1,7 @@
 """EGBAD on KDD99, epoch by epoch: which validation criterion sees its generator collapse?
 
     python -m benchmarks.egbad_kdd_trace [--seed 0] [--epochs 16] [--learning-rate 1e-5]
+        [--raw-features]
 
 A diagnostic, not a method: EGBAD (the zoo's dense KDD99 variant, batch 50) trains on the ALAD
 protocol's training records (see benchmarks/survey_kdd.py) for a fixed number of epochs, and
@@ -13,6 +14,9 @@ after each one the script records
   records (≈ 0: collapsed onto it);
 - the test F1 (top 20%) and AUROC, to see what each criterion would have picked. They are
   printed for the diagnosis only; no model is chosen by them.
+
+With --raw-features the model gets no min-max scaling (`scaling=None`): the features as the
+file has them, as the reference code ends up training (its scaler's output is discarded).
 """
 
 from __future__ import annotations
@@ -31,8 +35,8 @@ from zoo import metrics
 from zoo.losses import per_example_absolute_error
 
 
-def trace(seed: int, epochs: int, learning_rate: float,
-          data_dir: str | None) -> tuple[list[dict], int, int]:
+def trace(seed: int, epochs: int, learning_rate: float, data_dir: str | None,
+          raw_features: bool = False) -> tuple[list[dict], int, int]:
     """The per-epoch records, the number of val records and of distinct ones."""
     ds = datasets.load("kdd99", data_dir=data_dir, seed=seed)
     val = ds.val.x
@@ -40,7 +44,8 @@ def trace(seed: int, epochs: int, learning_rate: float,
     rows, counts = np.unique(ds.train.x, axis=0, return_counts=True)
     most_common = rows[counts.argmax()][None]
     keras.utils.set_random_seed(seed)
-    model = zoo.get("egbad").for_dataset(ds, seed=seed, learning_rate=learning_rate)
+    unscaled = {"scaling": None} if raw_features else {}
+    model = zoo.get("egbad").for_dataset(ds, seed=seed, learning_rate=learning_rate, **unscaled)
     model.compile()
     records: list[dict] = []
 
@@ -81,12 +86,16 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=16, help="epochs, all run")
     parser.add_argument("--learning-rate", type=float, default=1e-5,
                         help="Adam's learning rate (the reference code's 1e-5)")
+    parser.add_argument("--raw-features", action="store_true",
+                        help="no min-max scaling: the features as the file has them")
     parser.add_argument("--data-dir", default=None, help="folder of the real datasets")
     args = parser.parse_args()
     started = time.time()
-    records, n_val, n_distinct = trace(args.seed, args.epochs, args.learning_rate, args.data_dir)
+    records, n_val, n_distinct = trace(args.seed, args.epochs, args.learning_rate, args.data_dir,
+                                       args.raw_features)
+    features = "unscaled features" if args.raw_features else "features min-max scaled"
     minutes = (time.time() - started) / 60
-    lines = ["## EGBAD on KDD99, epoch by epoch (a diagnostic of its collapse)", "",
+    lines = [f"## EGBAD on KDD99, epoch by epoch, {features} (a diagnostic of its collapse)", "",
              f"Command: `{common.command()}`; seed {args.seed}; machine: {common.machine()}; "
              f"{minutes:.0f} min.", "",
              f"EGBAD's dense KDD99 variant, learning rate {args.learning_rate:g}, batch 50, "
@@ -106,7 +115,8 @@ def main() -> None:
             for key in ("val_reconstruction", "distinct_val_reconstruction")}
     lines += ["", f"Lowest val reconstruction: epoch {best['val_reconstruction']}; lowest "
               f"distinct val reconstruction: epoch {best['distinct_val_reconstruction']}."]
-    common.write_section("egbad_kdd_trace", "\n".join(lines),
+    name = "egbad_kdd_trace_raw" if args.raw_features else "egbad_kdd_trace"
+    common.write_section(name, "\n".join(lines),
                          {"command": common.command(), "machine": common.machine(),
                           "args": vars(args), "records": records})
     print("\n".join(lines))
