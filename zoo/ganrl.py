@@ -272,9 +272,12 @@ class GANRL(LatentGAN):
         Returns:
             the History of the stage's fit ("extractor_loss", "extractor_accuracy").
         """
+        optimizer = keras.optimizers.Adam(self.pretrain_learning_rate)
+        if self.dtype_policy.name == "mixed_float16":  # as `compile` does for the players
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         with self.distribute_strategy.scope():
             stage = ExtractorPretraining(self)
-            stage.compile(optimizer=keras.optimizers.Adam(self.pretrain_learning_rate))
+            stage.compile(optimizer=optimizer)
         history = stage.fit(x, batch_size=batch_size, epochs=epochs or self.pretrain_epochs,
                             verbose=verbose, shuffle=False)
         self.extractor_pretrained.assign(1.0)
@@ -401,7 +404,11 @@ class ExtractorPretraining(keras.Model):
         with tf.GradientTape() as tape:
             logits = detector.extractor_logits(windows)
             loss = global_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        # A LossScaleOptimizer expects the gradients of the scaled loss (see AnomalyDetector.
+        # minimize); any other optimizer's scale is 1.
+        gradients = tape.gradient(loss, variables,
+                                  output_gradients=self.optimizer.scale_loss(tf.ones_like(loss)))
+        self.optimizer.apply_gradients(zip(gradients, variables))
         correct = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), labels),
                           tf.float32)
         self.loss_tracker.update_state(replica_total(loss))
