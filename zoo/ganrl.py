@@ -272,10 +272,10 @@ class GANRL(LatentGAN):
         Returns:
             the History of the stage's fit ("extractor_loss", "extractor_accuracy").
         """
-        optimizer = keras.optimizers.Adam(self.pretrain_learning_rate)
-        if self.dtype_policy.name == "mixed_float16":  # as `compile` does for the players
-            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-        with self.distribute_strategy.scope():
+        with self.distribute_strategy.scope():  # the optimizer's variables too
+            optimizer = keras.optimizers.Adam(self.pretrain_learning_rate)
+            if self.dtype_policy.name == "mixed_float16":  # as `compile` does for the players
+                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
             stage = ExtractorPretraining(self)
             stage.compile(optimizer=optimizer)
         history = stage.fit(x, batch_size=batch_size, epochs=epochs or self.pretrain_epochs,
