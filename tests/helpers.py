@@ -153,6 +153,27 @@ def check_shifted_digits_score_above_normal(cls: type[AnomalyDetector], tiny_ima
     assert scores[len(normal):].min() > scores[:len(normal)].max()
 
 
+def check_shifted_windows_score_above_normal(cls: type[AnomalyDetector], tiny: dict,
+                                             short_windows: tuple, ranges: float) -> None:
+    """After a short training on `short_windows`, normal test windows moved `ranges` training
+    ranges up score above every normal one.
+
+    The floor holds for any model that scores by how well a tanh generator reproduces a window,
+    trained well or not: what it makes stays in [-1, 1] once scaled, so a window shifted far
+    enough has the larger residual. Each model's test gives the bound for its score. A failure
+    means the score pipeline (scaling, inversion, sign) is broken.
+    """
+    ds, x_train, x_test, y_test = short_windows
+    keras.utils.set_random_seed(2)
+    model = cls.for_dataset(ds, **tiny)
+    model.compile()
+    model.fit(x_train, batch_size=16, epochs=2, verbose=0)
+    normal = x_test[y_test == 0]
+    span = ds.meta["scaling"]["max"][0] - ds.meta["scaling"]["min"][0]
+    scores = model.score(np.concatenate([normal, normal[:10] + ranges * span]))
+    assert scores[len(normal):].min() > scores[:len(normal)].max()
+
+
 def correlated_rows(n: int = 256, seed: int = 0) -> np.ndarray:
     """Rows of 6 correlated features, for the tabular variants of the GANs: float32 [n, 6]."""
     rng = np.random.default_rng(seed)

@@ -13,6 +13,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
+def _save(fig, path: Path, dpi: int, title: str = "", title_size: float | None = None) -> Path:
+    """Title (when given), lay out, write `fig` to `path` and free it."""
+    if title:
+        fig.suptitle(title, fontsize=title_size)
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
+
 def _labelled_spans(labels: np.ndarray) -> list[tuple[int, int]]:
     """[start, end) of each run of 1s in `labels`."""
     edges = np.diff(np.concatenate([[0], labels.astype(np.int8), [0]]))
@@ -36,10 +46,7 @@ def plot_series(values: np.ndarray, labels: np.ndarray, scores: np.ndarray,
     bottom.set_xlabel("time step")
     bottom.set_ylabel("score")
     bottom.legend(loc="upper left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path, dpi=110)
 
 
 def plot_curves(labels: np.ndarray, scores: np.ndarray, path: Path, title: str = "") -> Path:
@@ -61,11 +68,7 @@ def plot_curves(labels: np.ndarray, scores: np.ndarray, path: Path, title: str =
     pr.set_xlabel("recall")
     pr.set_ylabel("precision")
     pr.legend(loc="upper right")
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path, dpi=110, title=title)
 
 
 def plot_image_grid(images: np.ndarray, path: Path, title: str = "", columns: int = 8) -> Path:
@@ -77,12 +80,7 @@ def plot_image_grid(images: np.ndarray, path: Path, title: str = "", columns: in
         axis.axis("off")
     for axis, image in zip(axes.flat, images):
         axis.imshow(image[..., 0], cmap="gray")
-    if title:
-        fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-    return path
+    return _save(fig, path, dpi=80, title=title, title_size=9)
 
 
 def plot_losses(histories: dict[str, dict[str, list[float]]], path: Path, title: str = "") -> Path:
@@ -97,9 +95,4 @@ def plot_losses(histories: dict[str, dict[str, list[float]]], path: Path, title:
         axis.set_xlabel("epoch")
     if len(histories) > 1:
         axes.flat[0].legend(fontsize=6)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return _save(fig, path, dpi=90, title=title, title_size=10)

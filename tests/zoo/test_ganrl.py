@@ -115,15 +115,7 @@ def test_windows_far_out_of_the_training_range_score_above_normal_ones(short_win
     scaled, 0.9 · 8 · 20 = 144) exceeds a normal window's (≤ 0.9 · 2 · 20 = 36) by more than the
     small critic-layer terms. A failure means scaling, inversion or sign is broken; how well
     GAN+RL ranks real anomalies is measured by the benchmark (docs/RESULTS.md)."""
-    ds, x_train, x_test, y_test = short_windows
-    keras.utils.set_random_seed(2)
-    model = GANRL.for_dataset(ds, **TINY)
-    model.compile()
-    model.fit(x_train, batch_size=16, epochs=2, verbose=0)
-    normal = x_test[y_test == 0]
-    span = ds.meta["scaling"]["max"][0] - ds.meta["scaling"]["min"][0]
-    scores = model.score(np.concatenate([normal, normal[:10] + 5.0 * span]))
-    assert scores[len(normal):].min() > scores[:len(normal)].max()
+    helpers.check_shifted_windows_score_above_normal(GANRL, TINY, short_windows, ranges=5.0)
 
 
 def test_bad_construction_is_refused_clearly():

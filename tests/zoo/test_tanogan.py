@@ -70,16 +70,7 @@ def test_scores_windows_out_of_the_training_range_above_normal_ones(short_window
     sign) is broken. How well TAnoGAN ranks the subtler planted anomalies
     is measured by the benchmark (docs/RESULTS.md), not asserted here.
     """
-    ds, x_train, x_test, y_test = short_windows
-    keras.utils.set_random_seed(2)
-    model = TAnoGAN.for_dataset(ds, **TINY)
-    model.compile()
-    model.fit(x_train, batch_size=16, epochs=2, verbose=0)
-    normal = x_test[y_test == 0]
-    span = ds.meta["scaling"]["max"][0] - ds.meta["scaling"]["min"][0]
-    shifted = normal[:10] + 3.0 * span
-    scores = model.score(np.concatenate([normal, shifted]))
-    assert scores[len(normal):].min() > scores[:len(normal)].max()
+    helpers.check_shifted_windows_score_above_normal(TAnoGAN, TINY, short_windows, ranges=3.0)
 
 
 def test_one_mirrored_step_on_two_devices_equals_the_default_strategy_step():
