@@ -145,7 +145,7 @@ def main() -> None:
     print(f"{len(args.series)} series; without anomalies in their test part, skipped: "
           f"{skipped}", flush=True)
     started = time.time()
-    per_seed, histories, stable, train_rates = {}, {}, [], []
+    per_seed, histories, stable = {}, {}, []
     for seed in args.seeds:
         per_series = {}
         for key in args.series:
@@ -156,8 +156,7 @@ def main() -> None:
                 histories[key.split("/")[-1].removesuffix(".csv")] = {
                     name: per_series[key]["ganrl_history"][name] for name in CURVES}
         train_labels = np.concatenate([s["train_labels"] for s in per_series.values()])
-        percent = 100.0 * float(np.mean(train_labels))
-        train_rates.append(percent)
+        percent = 100.0 * float(np.mean(train_labels))  # the same for every seed
         per_seed[seed] = {"percent": percent, "results": judge(per_series, percent),
                           "ganrl_seconds": sum(s["ganrl_seconds"] for s in per_series.values())}
         print(f"seed {seed}: {per_seed[seed]['results']}", flush=True)
@@ -175,8 +174,9 @@ def main() -> None:
              f"windows of {WINDOW}; every method trains on the stride-1 training windows "
              f"(unlabelled, anomalies included) and scores the test windows of stride "
              f"{args.test_stride}, mapped to points. Top-p% criterion: p = "
-             f"{train_rates[0]:.1f}% (the anomaly rate of the training points, pooled), "
-             "flagged per series, counts pooled; AUROC and AUPRC: mean over series. GAN+RL: "
+             f"{per_seed[args.seeds[0]]['percent']:.1f}% (the anomaly rate of the training "
+             "points, pooled), flagged per series, counts pooled; AUROC and AUPRC: mean over "
+             "series. GAN+RL: "
              f"zoo defaults (1 pre-training epoch, then {args.epochs} GAN epochs, n_critic 5, "
              f"λ_GP 10, batch {BATCH}). EGBAD: dense networks on the 60 values of a window, "
              f"learning rate 1e-4, {args.epochs} epochs. Mean ± std over seeds. Training "

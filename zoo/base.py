@@ -42,6 +42,18 @@ def replica_total(share: tf.Tensor) -> tf.Tensor:
     return tf.distribute.get_replica_context().all_reduce("sum", share)
 
 
+def step_logs(trackers: Sequence[keras.metrics.Metric]) -> dict[str, tf.Tensor]:
+    """The logs a train or test step returns: each tracker's current result, by name.
+
+    Under MultiWorkerMirroredStrategy Keras reduces logs along a leading axis and fails on
+    scalars ("Invalid reduction dimension 0"), so there each result gets that axis.
+    """
+    results = {m.name: m.result() for m in trackers}
+    if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+        results = {name: tf.reshape(value, [1]) for name, value in results.items()}
+    return results
+
+
 @keras.saving.register_keras_serializable(package="zoo")
 class AnomalyDetector(keras.Model):
     """Base class of the zoo's models (see the module docstring for the contract).
@@ -209,15 +221,8 @@ class AnomalyDetector(keras.Model):
 
     def tracker_results(self, names: Sequence[str] | None = None) -> dict[str, tf.Tensor]:
         """The logs `train_step` and `test_step` return: the current result of each loss tracker
-        (of those in `names`, when given).
-
-        Under MultiWorkerMirroredStrategy Keras reduces logs along a leading axis and fails on
-        scalars ("Invalid reduction dimension 0"), so there each result gets that axis.
-        """
-        results = {m.name: m.result() for m in self.metrics if names is None or m.name in names}
-        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
-            results = {name: tf.reshape(value, [1]) for name, value in results.items()}
-        return results
+        (of those in `names`, when given); see `step_logs`."""
+        return step_logs([m for m in self.metrics if names is None or m.name in names])
 
     def test_step(self, data):
         """Validation on held-out normal data: VALIDATION_LOSS alone (a GAN's adversarial losses

@@ -37,9 +37,10 @@ learned value per feature, starting at `initial_policy_scale`; the critic is Den
 1 with LeakyReLU on the flattened h_1:T, and its two hidden layers are the f_i, λ_i = 0.05 each
 (Σλ = 0.1, TAnoGAN's λ); noise windows are uniform on the scaled range; Adam with β1 0.5 and
 β2 0.9 (WGAN-GP's) for the GAN, learning rate 1e-3 for it and for the pre-training. WGAN-GP's
-usual 1e-4 was too slow for the policy gradient (`python train.py --model ganrl` on the
-synthetic series, seed 0: after 10 epochs at 1e-4 the critic's Wasserstein estimate was still
-6.3 and the test AUROC 0.37; after 20 epochs at 1e-3, 2.2 and 0.75). Windows are scaled onto
+usual 1e-4 was too slow for the policy gradient (on the synthetic series, seed 0: `python
+train.py --model ganrl --epochs 10 --set learning_rate=1e-4` left the critic's Wasserstein
+estimate at 6.3 and the test AUROC at 0.37; `--epochs 20 --set learning_rate=1e-3`, 2.2 and
+0.75). Windows are scaled onto
 [-1, 1] by the min and max of the training data.
 """
 
@@ -54,7 +55,7 @@ import tensorflow_probability as tfp
 from keras import layers
 
 from zoo import inversion
-from zoo.base import DetectorError, LatentGAN, replica_total
+from zoo.base import DetectorError, LatentGAN, replica_total, step_logs
 from zoo.blocks import decoder_network, dense_stack
 from zoo.classifiers import check_window, conv_stack, dense_head
 from zoo.losses import global_mean
@@ -413,4 +414,4 @@ class ExtractorPretraining(keras.Model):
                           tf.float32)
         self.loss_tracker.update_state(replica_total(loss))
         self.accuracy_tracker.update_state(replica_total(global_mean(correct)))
-        return {m.name: m.result() for m in self.metrics}
+        return step_logs(self.metrics)
