@@ -51,9 +51,15 @@ def train(x_train: np.ndarray, vocab_size: int, epochs: int, batch_size: int = 6
     return model
 
 
-def scores(model: keras.Model, x: np.ndarray, vocab_size: int, top_g: int = 9,
-           batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """DeepLog's judgement of sessions int32 [n, T] (0 pads).
+def next_key_logits(model: keras.Model, x: np.ndarray, vocab_size: int,
+                    batch_size: int = 256) -> np.ndarray:
+    """float32 [n, T, vocab_size]: the LSTM's logits for each key of sessions int32 [n, T]."""
+    return model.predict(shifted_inputs(x, vocab_size), batch_size=batch_size, verbose=0)
+
+
+def top_g_scores(logits: np.ndarray, x: np.ndarray, vocab_size: int,
+                 top_g: int = 9) -> tuple[np.ndarray, np.ndarray]:
+    """DeepLog's judgement of sessions int32 [n, T] (0 pads), from `next_key_logits`.
 
     Returns:
         score: float32 [n], the number of keys outside the top g predictions, plus the worst
@@ -61,10 +67,16 @@ def scores(model: keras.Model, x: np.ndarray, vocab_size: int, top_g: int = 9,
             same count are ordered by how surprising their worst key was.
         flagged: bool [n], DeepLog's own rule: at least one key outside the top g.
     """
-    logits = model.predict(shifted_inputs(x, vocab_size), batch_size=batch_size, verbose=0)
     actual = np.take_along_axis(logits, np.maximum(x - 1, 0)[..., None], axis=-1)
     # Rank 0 = the most likely key; ties count in the key's favour.
     ranks = np.where(x > 0, (logits > actual).sum(axis=-1), 0)
     outside = ((ranks >= top_g) & (x > 0)).sum(axis=1)
     score = outside + ranks.max(axis=1) / vocab_size
     return score.astype(np.float32), outside > 0
+
+
+def worst_key_nll(logits: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """float32 [n]: the largest -log p(key | keys before) over each session's keys."""
+    log_softmax = logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True)
+    nll = -np.take_along_axis(log_softmax, np.maximum(x - 1, 0)[..., None], axis=-1)[..., 0]
+    return np.where(x > 0, nll, -np.inf).max(axis=1).astype(np.float32)

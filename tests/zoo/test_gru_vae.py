@@ -66,7 +66,7 @@ def test_shared_detector_checks_and_the_readme_request(sessions, tmp_path):
     answer = serving.answer_rest(signature, serving.rest_body(README_SESSIONS))
     predictions = answer["predictions"]
     assert [sorted(p) for p in predictions] == [
-        ["is_anomaly", "log_reconstruction_probability", "score"]] * 2
+        ["is_anomaly", "log_reconstruction_probability", "score", "session_nll"]] * 2
     np.testing.assert_allclose([p["score"] for p in predictions], model.score(README_SESSIONS),
                                atol=1e-5)
     np.testing.assert_allclose([p["log_reconstruction_probability"] for p in predictions],
@@ -82,7 +82,7 @@ def test_paper_architecture_for_sessions(sessions):
     assert model.encoder.units == model.decoder.units == 64
     assert model.posterior_head.units == 2 * 8  # means and log-variances of m = 8 Gaussians
     assert model.likelihood_head.units == 28 + 1  # the keys and the end marker
-    assert model.score_samples == 10
+    assert model.score_samples == 10 and model.score_reduction == "max"
     model.compile()
     assert float(model.vae_optimizer.learning_rate) == pytest.approx(1e-3)
     assert model.optimizer is None
@@ -101,13 +101,16 @@ def test_training_reports_the_elbo_and_its_terms(sessions):
     assert logs["loss"] >= logs["reconstruction"] + 0.5 * mean_length - 1e-4
 
 
-@pytest.mark.parametrize("count_window", [0, 3])
-def test_padding_and_batch_do_not_change_a_score(sessions, count_window):
+@pytest.mark.parametrize("count_window, score_reduction", [(0, "max"), (3, "max"), (0, "sum")])
+def test_padding_and_batch_do_not_change_a_score(sessions, count_window, score_reduction):
     _, x_eval = sessions
-    model = GRUVAE.for_dataset(session_dataset(x_eval), count_window=count_window, **TINY)
+    model = GRUVAE.for_dataset(session_dataset(x_eval), count_window=count_window,
+                               score_reduction=score_reduction, **TINY)
     narrow = model.score(x_eval[:, :12])  # the longest synthetic session has 12 keys
     wide = model.score(np.pad(x_eval, [(0, 0), (0, 30)]))
     np.testing.assert_allclose(narrow, wide, atol=1e-5)
+    np.testing.assert_allclose(model.session_nll(x_eval[:, :12]),
+                               model.session_nll(np.pad(x_eval, [(0, 0), (0, 30)])), atol=1e-4)
     alone = np.concatenate([model.score(x_eval[i:i + 1]) for i in range(len(x_eval))])
     np.testing.assert_array_equal(model.score(x_eval), alone)
     np.testing.assert_array_equal(model.score(x_eval[::-1])[::-1], alone)
@@ -115,6 +118,25 @@ def test_padding_and_batch_do_not_change_a_score(sessions, count_window):
     kl_narrow = model.elbo_terms(tf.constant(x_eval[:, :12]))[1]
     kl_wide = model.elbo_terms(tf.constant(np.pad(x_eval, [(0, 0), (0, 30)])))[1]
     np.testing.assert_allclose(kl_narrow.numpy(), kl_wide.numpy(), atol=1e-5)
+
+
+def test_the_score_is_the_least_likely_step_or_the_session_nll(sessions):
+    """By hand from the per-step log-likelihoods: "max" takes the step whose NLL, averaged over
+    the L draws, is largest; "sum" the session's NLL; padded steps count in neither."""
+    _, x_eval = sessions
+    model = GRUVAE.for_dataset(session_dataset(x_eval), **TINY)
+    log_prob, mask = model.sample_step_log_likelihoods(tf.constant(x_eval))
+    log_prob, mask = log_prob.numpy(), mask.numpy()
+    assert log_prob.shape == (4, len(x_eval), x_eval.shape[1] + 1)
+    assert np.all(log_prob[:, ~mask] == 0) and np.all(log_prob[:, mask] < 0)
+    step_nll = np.where(mask, -log_prob.mean(axis=0), -np.inf)
+    np.testing.assert_allclose(model.score(x_eval), step_nll.max(axis=1), rtol=1e-5)
+    session_nll = -log_prob.sum(axis=2).mean(axis=0)
+    np.testing.assert_allclose(model.session_nll(x_eval), session_nll, rtol=1e-5)
+    summing = GRUVAE.from_config({**model.get_config(), "score_reduction": "sum"})
+    summing.build()
+    summing.set_weights(model.get_weights())
+    np.testing.assert_allclose(summing.score(x_eval), session_nll, rtol=1e-5)
 
 
 def test_steps_hold_the_keys_the_end_marker_and_windowed_key_counts():
@@ -158,11 +180,13 @@ def test_an_unseen_log_key_scores_above_every_normal_session():
         planted.append(keys)
     scores = model.score(pad(held_out + planted, 12))
     assert scores[len(held_out):].min() > scores[:len(held_out)].max()
-    # The reconstruction probability ranks them the same way (lower = more anomalous), and by
-    # Jensen's inequality log mean p >= mean log p = -score.
+    # So do the session's NLL and the reconstruction probability (lower = more anomalous);
+    # by Jensen's inequality log mean p >= mean log p = -NLL.
+    session_nll = model.session_nll(pad(held_out + planted, 12))
+    assert session_nll[len(held_out):].min() > session_nll[:len(held_out)].max()
     log_probability = model.log_reconstruction_probability(pad(held_out + planted, 12))
     assert log_probability[len(held_out):].max() < log_probability[:len(held_out)].min()
-    assert np.all(log_probability >= -scores - 1e-4)
+    assert np.all(log_probability >= -session_nll - 1e-4)
 
 
 def test_bad_keys_and_empty_sessions_are_refused_clearly(sessions):
@@ -200,6 +224,8 @@ def test_bad_construction_is_refused_clearly():
         GRUVAE(example_shape=(10, 1))
     with pytest.raises(DetectorError, match="score_samples must be an integer >= 1, got 0"):
         GRUVAE(score_samples=0)
+    with pytest.raises(DetectorError, match=r"score_reduction must be one of \('max', 'sum'\)"):
+        GRUVAE(score_reduction="mean")
 
 
 def test_one_mirrored_step_on_two_devices_equals_the_default_strategy_step():
