@@ -63,18 +63,19 @@ def val_test_scores(score, ds) -> tuple[np.ndarray, np.ndarray]:
 
 
 def svm_scores(ds, max_train: int, seed: int) -> Callable[[np.ndarray], np.ndarray]:
-    """A cost-sensitive RBF SVM fitted on the known labels, as rows -> decision values."""
+    """A cost-sensitive RBF SVM fitted on the known labels, as examples -> decision values
+    (images are flattened to rows)."""
     from sklearn.preprocessing import MinMaxScaler  # noqa: PLC0415
     from sklearn.svm import SVC  # noqa: PLC0415
 
-    rows, labels = ds.train.x, ds.train.known
+    rows, labels = common.flatten(ds.train.x), ds.train.known
     if len(rows) > max_train:  # the kernel fit is quadratic in the rows
         keep = np.random.default_rng(seed).choice(len(rows), max_train, replace=False)
         rows, labels = rows[keep], labels[keep]
     scaler = MinMaxScaler().fit(rows)
     svm = SVC(kernel="rbf", gamma="scale", class_weight="balanced").fit(scaler.transform(rows),
                                                                          labels)
-    return lambda x: svm.decision_function(scaler.transform(x))
+    return lambda x: svm.decision_function(scaler.transform(common.flatten(x)))
 
 
 def train_anoean(ds, seed: int, args, **overrides) -> tuple[zoo.AnomalyDetector, int]:
