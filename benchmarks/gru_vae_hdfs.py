@@ -100,7 +100,7 @@ def run_seed(ds, full_test: tuple[np.ndarray, np.ndarray], seed: int,
     model.compile()
     model.fit(x_train, batch_size=args.batch_size, epochs=args.epochs, shuffle=True, verbose=2)
     add(VAE_SCORE, model.score, time.perf_counter() - started)
-    add("GRU VAE (session NLL)", model.session_nll)
+    add("GRU VAE (session NLL)", model.sequence_nll)
     add("GRU VAE (-log reconstruction probability)",
         lambda x: -model.log_reconstruction_probability(x))
 

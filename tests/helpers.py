@@ -158,10 +158,11 @@ def check_shifted_windows_score_above_normal(cls: type[AnomalyDetector], tiny: d
     """After a short training on `short_windows`, normal test windows moved `ranges` training
     ranges up score above every normal one.
 
-    The floor holds for any model that scores by how well a tanh generator reproduces a window,
-    trained well or not: what it makes stays in [-1, 1] once scaled, so a window shifted far
-    enough has the larger residual. Each model's test gives the bound for its score. A failure
-    means the score pipeline (scaling, inversion, sign) is broken.
+    The floor holds for any model that scores by how well a bounded output reproduces a window
+    (a tanh generator, a decoder's mean from a GRU's bounded states), trained well or not: what
+    it makes stays in a bounded range once scaled, so a window shifted far enough has the
+    larger residual. Each model's test gives the bound for its score. A failure means the
+    score pipeline (scaling, inversion or likelihood, sign) is broken.
     """
     ds, x_train, x_test, y_test = short_windows
     keras.utils.set_random_seed(2)

@@ -16,7 +16,7 @@ from zoo.export import ExportError
 from zoo.fencegan import FenceGAN
 from zoo.ganrl import GANRL
 from zoo.ganomaly import GANomaly
-from zoo.gru_vae import GRUVAE
+from zoo.gru_vae import GRUVAE, WindowGRUVAE
 from zoo.ocgan import OCGAN
 from zoo.tanogan import TAnoGAN
 
@@ -34,6 +34,7 @@ _MODELS: dict[str, type[AnomalyDetector]] = {
     "ganomaly": GANomaly,
     "ganrl": GANRL,
     "gru_vae": GRUVAE,
+    "gru_vae_series": WindowGRUVAE,
     "lstm_dnn": LSTMDNN,
     "ocgan": OCGAN,
     "tanogan": TAnoGAN,
@@ -69,4 +70,4 @@ def name_of(model: AnomalyDetector) -> str:
 
 __all__ = ["USER_ERRORS", "ALAD", "AnoEAN", "AnoGAN", "AnomalyDetector", "CLSTM", "CNNDNN",
            "DetectorError", "EGBAD", "FenceGAN", "GANRL", "GANomaly", "GRUVAE", "LSTMDNN", "OCGAN",
-           "TAnoGAN", "get", "name_of", "names"]
+           "TAnoGAN", "WindowGRUVAE", "get", "name_of", "names"]

@@ -349,18 +349,25 @@ class AnomalyDetector(keras.Model):
         return tf.TensorSpec([None, *self.example_shape], self.INPUT_DTYPE, name="inputs")
 
     def serve(self, inputs: tf.Tensor) -> dict[str, tf.Tensor]:
-        """The `serving_default` function: raw inputs -> {"score", "is_anomaly"}.
+        """The `serving_default` function: raw inputs -> `serving_outputs` of the inputs that
+        pass `check_serving_inputs`."""
+        return self.serving_outputs(self.check_serving_inputs(inputs))
 
-        A batch of the wrong shape or with NaN fails here with a message naming the expected
-        shape, not deep inside a layer.
-        """
+    def check_serving_inputs(self, inputs: tf.Tensor) -> tf.Tensor:
+        """`inputs`, asserted to be a batch of the right shape without NaN: a bad request fails
+        with a message naming the expected shape, not deep inside a layer."""
         fixed = [i for i, d in enumerate(self.example_shape) if d is not None]
-        tf.debugging.assert_equal(
-            tf.gather(tf.shape(inputs)[1:], fixed),
-            tf.constant([self.example_shape[i] for i in fixed], tf.int32),
-            message=f"inputs must have shape {self._shape_text()}")
+        if fixed:  # (an example shape of free lengths only, such as sessions', has nothing to fix)
+            tf.debugging.assert_equal(
+                tf.gather(tf.shape(inputs)[1:], fixed),
+                tf.constant([self.example_shape[i] for i in fixed], tf.int32),
+                message=f"inputs must have shape {self._shape_text()}")
         if self.INPUT_DTYPE.startswith("float"):
             inputs = tf.debugging.assert_all_finite(inputs, "inputs hold NaN or infinite values")
+        return inputs
+
+    def serving_outputs(self, inputs: tf.Tensor) -> dict[str, tf.Tensor]:
+        """What `serve` answers for checked raw inputs: {"score", "is_anomaly"}, each [batch]."""
         score = self(inputs)
         return {"score": score, "is_anomaly": score > self.threshold}
 

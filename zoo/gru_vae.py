@@ -31,11 +31,15 @@ key outside its top predictions for the same reason. Measured on HDFS
 AUPRC 0.54 ± 0.09 with the sum, 0.99 ± 0.01 with the maximum (chosen after an exploratory run
 on that test set; docs/RESULTS.md also has the all-abnormal test set, scored after the choice).
 
-Inputs are raw padded sessions, int32 [batch, length]: keys 1..vocab_size, then 0s. The one-hot
-happens inside the model, so a served model takes the keys a log parser emits. Key 0 pads:
-padded steps (after the end) are masked in both GRUs and in every sum, and the L posterior draws
-of the score are fixed per step from the model's seed, so a session scores the same whatever its
-padding or its batch.
+Two input kinds, one model underneath (SequenceVAE): sessions of log keys (GRUVAE, registered
+as `gru_vae`) and windows of a series (WindowGRUVAE, `gru_vae_series`), whose steps are the
+window's min-max scaled values under a Gaussian likelihood (see WindowGRUVAE for why).
+
+Session inputs are raw padded sessions, int32 [batch, length]: keys 1..vocab_size, then 0s.
+The one-hot happens inside the model, so a served model takes the keys a log parser emits. Key
+0 pads: padded steps (after the end) are masked in both GRUs and in every sum, and the L
+posterior draws of the score are fixed per step from the model's seed, so a session scores the
+same whatever its padding or its batch.
 
 Two departures from the paper, both for sessions of varying length.
 
@@ -99,55 +103,36 @@ def trim_padding(keys: tf.Tensor) -> tf.Tensor:
     return keys[:, :tf.reduce_max(tf.where(keys > 0, steps, 0))]
 
 
-@keras.saving.register_keras_serializable(package="zoo")
-class GRUVAE(AnomalyDetector):
-    """GRU VAE on padded sessions of log keys [batch, length], scored by the decoder's NLL.
+class SequenceVAE(AnomalyDetector):
+    """The GRU VAE of the paper over sequences of feature vectors in [0, 1]^n_features.
+
+    Shared by the two inputs the zoo gives it, which differ only in how raw inputs become
+    steps (`steps`, `training_view`): sessions of log keys (GRUVAE) and windows of a series
+    (WindowGRUVAE).
 
     Args:
-        example_shape: (length,) of one session; (None,), the default, takes any padded length.
-        vocab_size: log keys are 1..vocab_size; 0 pads.
+        example_shape, scaling, seed, **kwargs: see AnomalyDetector.
+        n_binary, n_features: the likelihood's columns: Bernoullis for the first n_binary, then
+            continuous Bernoullis.
         units: width of the encoder's and the decoder's GRU.
         latent_dim: m, the Gaussians of z per step.
-        end_marker: model where a session ends: one more feature, 1 at the step after its last
-            key (n = vocab_size + 1); False: the paper's features (see the module docstring).
-        count_window: w > 0 adds, per step, the count of each key over the last w steps divided
-            by w to the features (n += vocab_size); 0 uses the one-hot key only.
         score_samples: L, the posterior samples the score averages over.
-        score_reduction: "max" scores a session by its least likely step, "sum" by its whole
+        score_reduction: "max" scores a sequence by its least likely step, "sum" by its whole
             negative log-likelihood (see the module docstring).
         free_bits: in the loss, each step's KL counts as at least this many nats (0: the
             paper's ELBO); see the module docstring.
         learning_rate: Adam's learning rate (the default optimizer).
-        scaling: must be None: log keys are not scaled.
-        seed, **kwargs: see AnomalyDetector.
-
-    Example:
-        >>> import datasets, zoo
-        >>> ds = datasets.load("hdfs")
-        >>> model = zoo.get("gru_vae").for_dataset(ds)
-        >>> model.compile()
-        >>> model.fit(ds.examples("train")[0], batch_size=32, epochs=1)
-        >>> scores = model.score(ds.examples("test")[0])
     """
 
     PLAYERS = ("vae",)
-    INPUT_DTYPE = "int32"
     DEFAULT_EPOCHS = 30
 
-    def __init__(self, example_shape: Sequence[int | None] = (None,), vocab_size: int = 28,
-                 units: int = 64, latent_dim: int = 8, end_marker: bool = True,
-                 count_window: int = 0, score_samples: int = 10, score_reduction: str = "max",
-                 free_bits: float = 0.5, learning_rate: float = 1e-3,
-                 scaling: dict | None = None, seed: int = 0, **kwargs):
-        kwargs.setdefault("name", "gru_vae")
-        if scaling:
-            raise DetectorError("GRUVAE takes raw log keys; scaling must be None")
-        super().__init__(example_shape=example_shape, scaling=None, seed=seed, **kwargs)
-        if len(self.example_shape) != 1:
-            raise DetectorError(f"GRUVAE takes padded sessions [length]; got example shape "
-                                f"{list(self.example_shape)}")
-        for name, value, low in (("vocab_size", vocab_size, 1), ("units", units, 1),
-                                 ("latent_dim", latent_dim, 1), ("count_window", count_window, 0),
+    def __init__(self, example_shape: Sequence[int | None], n_binary: int, n_features: int,
+                 units: int, latent_dim: int, score_samples: int, score_reduction: str,
+                 free_bits: float, learning_rate: float, scaling: dict | None, seed: int,
+                 **kwargs):
+        super().__init__(example_shape=example_shape, scaling=scaling, seed=seed, **kwargs)
+        for name, value, low in (("units", units, 1), ("latent_dim", latent_dim, 1),
                                  ("score_samples", score_samples, 1)):
             if int(value) != value or value < low:
                 raise DetectorError(f"{name} must be an integer >= {low}, got {value!r}")
@@ -156,18 +141,14 @@ class GRUVAE(AnomalyDetector):
                                 f"{score_reduction!r}")
         if not free_bits >= 0:
             raise DetectorError(f"free_bits must be >= 0 nats, got {free_bits!r}")
-        self.vocab_size = int(vocab_size)
+        self.n_binary = int(n_binary)
+        self.n_features = int(n_features)
         self.units = int(units)
         self.latent_dim = int(latent_dim)
-        self.count_window = int(count_window)
         self.score_samples = int(score_samples)
         self.score_reduction = score_reduction
         self.free_bits = float(free_bits)
         self.learning_rate = float(learning_rate)
-        self.end_marker = bool(end_marker)
-        # Binary columns (keys, end marker), then the counts, which lie in [0, 1].
-        self.n_binary = self.vocab_size + int(self.end_marker)
-        self.n_features = self.n_binary + (self.vocab_size if self.count_window else 0)
 
         self.encoder = layers.GRU(self.units, return_sequences=True, name="encoder_gru")
         self.posterior_head = layers.Dense(2 * self.latent_dim, name="posterior_parameters")
@@ -180,16 +161,6 @@ class GRUVAE(AnomalyDetector):
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")
         self._serve_function = None  # traced on first use by `served_output`
-
-    @classmethod
-    def dataset_defaults(cls, ds) -> dict[str, Any]:
-        if ds.kind != "sessions":
-            raise DetectorError(f"GRUVAE models sessions of log keys; dataset {ds.name!r} is "
-                                f"{ds.kind}")
-        return {"example_shape": (None,), "vocab_size": int(ds.meta["vocab_size"]), "units": 64,
-                "latent_dim": 8, "end_marker": True, "count_window": 0, "score_samples": 10,
-                "score_reduction": "max", "free_bits": 0.5, "learning_rate": 1e-3,
-                "scaling": None, "seed": 0}
 
     def build_networks(self) -> None:
         self.encoder.build((None, None, self.n_features))
@@ -210,6 +181,239 @@ class GRUVAE(AnomalyDetector):
                 self.kl_tracker]
 
     # ----- the probabilistic model ---------------------------------------------------------
+
+    def steps(self, inputs: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """Scaled inputs -> (x float32 [batch, steps, n_features] in [0, 1], mask bool
+        [batch, steps] of the steps that count)."""
+        raise NotImplementedError
+
+    def training_view(self, inputs: tf.Tensor) -> tf.Tensor:
+        """A training batch of raw inputs as `steps` takes them."""
+        return self.scale(inputs)
+
+    def posterior(self, x: tf.Tensor, mask: tf.Tensor) -> tfd.Distribution:
+        """q(z_t | x_≤t): batch shape [batch, T], event shape [latent_dim]."""
+        # Distributions in float32, whatever precision the layers compute in.
+        parameters = tf.cast(self.posterior_head(self.encoder(x, mask=mask)), tf.float32)
+        mean, log_variance = tf.split(parameters, 2, axis=-1)
+        return tfd.Independent(tfd.Normal(mean, tf.exp(0.5 * log_variance)),
+                               reinterpreted_batch_ndims=1)
+
+    def prior(self, like: tfd.Distribution) -> tfd.Distribution:
+        """N(0, I) with the batch shape of the posterior `like`."""
+        zeros = tf.zeros_like(like.distribution.loc)
+        return tfd.Independent(tfd.Normal(zeros, 1.0), reinterpreted_batch_ndims=1)
+
+    def likelihood(self, z: tf.Tensor, mask: tf.Tensor) -> tfd.Distribution:
+        """p(x_t | z_≤t) for z float32 [batch, T, latent_dim]: batch shape [batch, T], event
+        shape [n_features]: Bernoullis for the first n_binary columns, continuous Bernoullis
+        for the others."""
+        logits = tf.cast(self.likelihood_head(self.decoder(z, mask=mask)), tf.float32)
+        blocks = []
+        if self.n_binary:
+            blocks.append(tfd.Independent(tfd.Bernoulli(logits=logits[..., :self.n_binary],
+                                                        dtype=tf.float32),
+                                          reinterpreted_batch_ndims=1))
+        if self.n_features > self.n_binary:
+            blocks.append(tfd.Independent(
+                tfd.ContinuousBernoulli(logits=logits[..., self.n_binary:]),
+                reinterpreted_batch_ndims=1))
+        return blocks[0] if len(blocks) == 1 else tfd.Blockwise(blocks)
+
+    def elbo_terms(self, inputs: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        """One-sample estimates of the ELBO's terms per sequence, in nats, for inputs as
+        `steps` takes them.
+
+        Returns:
+            reconstruction: float32 [batch], -Σ_t log p(x_t | z_≤t) (the cross-entropy).
+            kl: float32 [batch], Σ_t KL(q(z_t | x_≤t) ‖ N(0, I)).
+            kl_loss: float32 [batch], Σ_t max(KL_t, free_bits): the KL term of the loss.
+        """
+        x, mask = self.steps(inputs)
+        posterior = self.posterior(x, mask)
+        mean, std = posterior.distribution.loc, posterior.distribution.scale
+        shape = tf.shape(mean)
+        z = mean + std * keras.random.normal((shape[0], shape[1], self.latent_dim),
+                                             seed=self.seed_generator)
+        reconstruction = -masked_sum(self.likelihood(z, mask).log_prob(x), mask)
+        kl_steps = tfd.kl_divergence(posterior, self.prior(posterior))
+        return (reconstruction, masked_sum(kl_steps, mask),
+                masked_sum(tf.maximum(kl_steps, self.free_bits), mask))
+
+    def sample_step_log_likelihoods(self, inputs: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """log p(x_t | z_≤t^(l)) of each step for L fixed posterior draws, for inputs as
+        `steps` takes them.
+
+        Sessions keep their padding here (it is trimmed in training only): a session then
+        scores bit for bit the same in any batch of the same width, and within float rounding
+        at any other width.
+
+        Returns:
+            log_prob: float32 [L, batch, steps]; the steps that do not count hold 0.
+            mask: bool [batch, steps], the steps that count (see `steps`).
+        """
+        x, mask = self.steps(inputs)
+        posterior = self.posterior(x, mask)
+        batch, steps = tf.shape(x)[0], tf.shape(x)[1]
+        # Time is the outermost axis of the draw: a stateless draw's first k values do not
+        # depend on how many follow, so step t gets the same noise at any padded length, and
+        # every session of a batch shares it.
+        noise = tf.random.stateless_normal([steps, self.score_samples, self.latent_dim],
+                                           seed=[self.seed, 1])
+        noise = tf.transpose(noise, [1, 0, 2])[:, tf.newaxis]  # [L, 1, T, m]
+        z = posterior.distribution.loc + posterior.distribution.scale * noise  # [L, batch, T, m]
+        # The GRU takes [batch, T, m]: the L samples go along the batch axis, sample-major.
+        flat_z = tf.reshape(z, [self.score_samples * batch, steps, self.latent_dim])
+        flat_mask = tf.tile(mask, [self.score_samples, 1])
+        flat_x = tf.tile(x, [self.score_samples, 1, 1])
+        log_prob = self.likelihood(flat_z, flat_mask).log_prob(flat_x)
+        log_prob = tf.reshape(tf.where(flat_mask, log_prob, tf.zeros_like(log_prob)),
+                              [self.score_samples, batch, steps])
+        return log_prob, mask
+
+    def scores_of_steps(self, log_prob: tf.Tensor, mask: tf.Tensor) -> dict[str, tf.Tensor]:
+        """The sequences' scores from `sample_step_log_likelihoods`'s output, each float32 [batch].
+
+        Returns:
+            score: by `score_reduction`.
+            sequence_nll: -(1/L) Σ_l log p(x | z^(l)), the sequence's negative log-likelihood.
+            log_reconstruction_probability: log (1/L) Σ_l p(x | z^(l)).
+        """
+        sequence_log_prob = tf.reduce_sum(log_prob, axis=-1)  # [L, batch]; padding holds 0
+        sequence_nll = -tf.reduce_mean(sequence_log_prob, axis=0)
+        if self.score_reduction == "max":
+            step_nll = -tf.reduce_mean(log_prob, axis=0)  # [batch, steps]
+            # Every sequence has at least one step that counts, so the maximum is finite.
+            score = tf.reduce_max(tf.where(mask, step_nll, -math.inf), axis=-1)
+        else:
+            score = sequence_nll
+        return {"score": score, "sequence_nll": sequence_nll,
+                "log_reconstruction_probability": (tf.reduce_logsumexp(sequence_log_prob, axis=0)
+                                                   - math.log(self.score_samples))}
+
+    # ----- training ------------------------------------------------------------------------
+
+    def train_step(self, data):
+        # Inputs only; a (x, y) pair from a labelled pipeline is accepted and y ignored.
+        inputs = self.training_view(data[0] if isinstance(data, tuple) else data)
+        with tf.GradientTape() as tape:
+            reconstruction, kl, kl_loss = self.elbo_terms(inputs)
+            per_sequence = reconstruction + kl_loss
+            # Sum over a sequence's steps, mean over the global batch: under tf.distribute each
+            # replica divides by the global batch size and the optimizer sums the gradients.
+            loss = tf.nn.compute_average_loss(per_sequence)
+        self.minimize("vae", loss, tape)
+
+        self.loss_tracker.update_state(per_sequence)
+        self.elbo_tracker.update_state(-(reconstruction + kl))
+        self.reconstruction_tracker.update_state(reconstruction)
+        self.kl_tracker.update_state(kl)
+        return self.tracker_results()
+
+    # ----- scoring and serving -------------------------------------------------------------
+
+    def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
+        return self.scores_of_steps(*self.sample_step_log_likelihoods(x))["score"]
+
+    def serving_outputs(self, inputs: tf.Tensor) -> dict[str, tf.Tensor]:
+        """{"score", "is_anomaly", "sequence_nll", "log_reconstruction_probability"}, each
+        [batch] (see `scores_of_steps`), for checked raw inputs."""
+        scores = self.scores_of_steps(*self.sample_step_log_likelihoods(self.scale(inputs)))
+        return {**scores, "is_anomaly": scores["score"] > self.threshold}
+
+    def served_output(self, x: Any, name: str, batch_size: int = 256) -> np.ndarray:
+        """One output of the serving signature (`serve`) for raw inputs `x`: float32 [batch].
+
+        Raises:
+            DetectorError: as `score`.
+        """
+        x = self.check_inputs(x)
+        if self._serve_function is None:
+            self._serve_function = tf.function(self.serve,
+                                               input_signature=[self.input_signature()])
+        return np.concatenate([self._serve_function(x[i:i + batch_size])[name].numpy()
+                               for i in range(0, len(x), batch_size)])
+
+    def log_reconstruction_probability(self, x: Any, batch_size: int = 256) -> np.ndarray:
+        """log (1/L) Σ_l p(x | z^(l)) per sequence: float32 [batch]; lower = more anomalous."""
+        return self.served_output(x, "log_reconstruction_probability", batch_size)
+
+    def sequence_nll(self, x: Any, batch_size: int = 256) -> np.ndarray:
+        """-(1/L) Σ_l log p(x | z^(l)) per session or window: float32 [batch], the score when
+        score_reduction="sum".
+
+        Raises:
+            DetectorError: as `score`.
+        """
+        return self.served_output(x, "sequence_nll", batch_size)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "units": self.units, "latent_dim": self.latent_dim,
+                "score_samples": self.score_samples, "score_reduction": self.score_reduction,
+                "free_bits": self.free_bits, "learning_rate": self.learning_rate}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class GRUVAE(SequenceVAE):
+    """GRU VAE on padded sessions of log keys [batch, length], scored by the decoder's NLL.
+
+    Args:
+        example_shape: (length,) of one session; (None,), the default, takes any padded length.
+        vocab_size: log keys are 1..vocab_size; 0 pads.
+        end_marker: model where a session ends: one more feature, 1 at the step after its last
+            key (n = vocab_size + 1); False: the paper's features (see the module docstring).
+        count_window: w > 0 adds, per step, the count of each key over the last w steps divided
+            by w to the features (n += vocab_size); 0 uses the one-hot key only.
+        scaling: must be None: log keys are not scaled.
+        units, latent_dim, score_samples, score_reduction, free_bits, learning_rate, seed,
+            **kwargs: see SequenceVAE.
+
+    Example:
+        >>> import datasets, zoo
+        >>> ds = datasets.load("hdfs")
+        >>> model = zoo.get("gru_vae").for_dataset(ds)
+        >>> model.compile()
+        >>> model.fit(ds.examples("train")[0], batch_size=32, epochs=1)
+        >>> scores = model.score(ds.examples("test")[0])
+    """
+
+    INPUT_DTYPE = "int32"
+
+    def __init__(self, example_shape: Sequence[int | None] = (None,), vocab_size: int = 28,
+                 units: int = 64, latent_dim: int = 8, end_marker: bool = True,
+                 count_window: int = 0, score_samples: int = 10, score_reduction: str = "max",
+                 free_bits: float = 0.5, learning_rate: float = 1e-3,
+                 scaling: dict | None = None, seed: int = 0, **kwargs):
+        kwargs.setdefault("name", "gru_vae")
+        if scaling:
+            raise DetectorError("GRUVAE takes raw log keys; scaling must be None")
+        if len(example_shape) != 1:
+            raise DetectorError(f"GRUVAE takes padded sessions [length]; got example shape "
+                                f"{list(example_shape)}")
+        for name, value, low in (("vocab_size", vocab_size, 1), ("count_window", count_window, 0)):
+            if int(value) != value or value < low:
+                raise DetectorError(f"{name} must be an integer >= {low}, got {value!r}")
+        self.vocab_size = int(vocab_size)
+        self.end_marker = bool(end_marker)
+        self.count_window = int(count_window)
+        # Binary columns (keys, end marker), then the counts, which lie in [0, 1].
+        n_binary = self.vocab_size + int(self.end_marker)
+        super().__init__(example_shape=example_shape, n_binary=n_binary,
+                         n_features=n_binary + (self.vocab_size if self.count_window else 0),
+                         units=units, latent_dim=latent_dim, score_samples=score_samples,
+                         score_reduction=score_reduction, free_bits=free_bits,
+                         learning_rate=learning_rate, scaling=None, seed=seed, **kwargs)
+
+    @classmethod
+    def dataset_defaults(cls, ds) -> dict[str, Any]:
+        if ds.kind != "sessions":
+            hint = " (windows of a series: gru_vae_series)" if ds.kind == "series" else ""
+            raise DetectorError(f"GRUVAE models sessions of log keys; dataset {ds.name!r} is "
+                                f"{ds.kind}{hint}")
+        return {"example_shape": (None,), "vocab_size": int(ds.meta["vocab_size"]), "units": 64,
+                "latent_dim": 8, "end_marker": True, "count_window": 0, "score_samples": 10,
+                "score_reduction": "max", "free_bits": 0.5, "learning_rate": 1e-3,
+                "scaling": None, "seed": 0}
 
     def steps(self, keys: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """The model's view of padded sessions.
@@ -242,123 +446,9 @@ class GRUVAE(AnomalyDetector):
             columns.append((seen - seen_before_window) / self.count_window)
         return tf.concat(columns, axis=-1), mask
 
-    def posterior(self, x: tf.Tensor, mask: tf.Tensor) -> tfd.Distribution:
-        """q(z_t | x_≤t): batch shape [batch, T], event shape [latent_dim]."""
-        # Distributions in float32, whatever precision the layers compute in.
-        parameters = tf.cast(self.posterior_head(self.encoder(x, mask=mask)), tf.float32)
-        mean, log_variance = tf.split(parameters, 2, axis=-1)
-        return tfd.Independent(tfd.Normal(mean, tf.exp(0.5 * log_variance)),
-                               reinterpreted_batch_ndims=1)
-
-    def prior(self, like: tfd.Distribution) -> tfd.Distribution:
-        """N(0, I) with the batch shape of the posterior `like`."""
-        zeros = tf.zeros_like(like.distribution.loc)
-        return tfd.Independent(tfd.Normal(zeros, 1.0), reinterpreted_batch_ndims=1)
-
-    def likelihood(self, z: tf.Tensor, mask: tf.Tensor) -> tfd.Distribution:
-        """p(x_t | z_≤t) for z float32 [batch, T, latent_dim]: batch shape [batch, T], event
-        shape [n_features]."""
-        logits = tf.cast(self.likelihood_head(self.decoder(z, mask=mask)), tf.float32)
-        keys = tfd.Independent(tfd.Bernoulli(logits=logits[..., :self.n_binary],
-                                             dtype=tf.float32), reinterpreted_batch_ndims=1)
-        if not self.count_window:
-            return keys
-        counts = tfd.Independent(tfd.ContinuousBernoulli(logits=logits[..., self.n_binary:]),
-                                 reinterpreted_batch_ndims=1)
-        return tfd.Blockwise([keys, counts])
-
-    def elbo_terms(self, keys: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-        """One-sample estimates of the ELBO's terms per session, in nats.
-
-        Returns:
-            reconstruction: float32 [batch], -Σ_t log p(x_t | z_≤t) (the cross-entropy).
-            kl: float32 [batch], Σ_t KL(q(z_t | x_≤t) ‖ N(0, I)).
-            kl_loss: float32 [batch], Σ_t max(KL_t, free_bits): the KL term of the loss.
-        """
-        keys = trim_padding(keys)
-        x, mask = self.steps(keys)
-        posterior = self.posterior(x, mask)
-        mean, std = posterior.distribution.loc, posterior.distribution.scale
-        shape = tf.shape(mean)
-        z = mean + std * keras.random.normal((shape[0], shape[1], self.latent_dim),
-                                             seed=self.seed_generator)
-        reconstruction = -masked_sum(self.likelihood(z, mask).log_prob(x), mask)
-        kl_steps = tfd.kl_divergence(posterior, self.prior(posterior))
-        return (reconstruction, masked_sum(kl_steps, mask),
-                masked_sum(tf.maximum(kl_steps, self.free_bits), mask))
-
-    def sample_step_log_likelihoods(self, keys: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        """log p(x_t | z_≤t^(l)) of each step for L fixed posterior draws.
-
-        The padding is kept (not trimmed as in training): a session then scores bit for bit the
-        same in any batch of the same width, and within float rounding at any other width.
-
-        Returns:
-            log_prob: float32 [L, batch, T + 1]; padded steps hold 0.
-            mask: bool [batch, T + 1], the steps that count (see `steps`).
-        """
-        x, mask = self.steps(keys)
-        posterior = self.posterior(x, mask)
-        batch, steps = tf.shape(x)[0], tf.shape(x)[1]
-        # Time is the outermost axis of the draw: a stateless draw's first k values do not
-        # depend on how many follow, so step t gets the same noise at any padded length, and
-        # every session of a batch shares it.
-        noise = tf.random.stateless_normal([steps, self.score_samples, self.latent_dim],
-                                           seed=[self.seed, 1])
-        noise = tf.transpose(noise, [1, 0, 2])[:, tf.newaxis]  # [L, 1, T, m]
-        z = posterior.distribution.loc + posterior.distribution.scale * noise  # [L, batch, T, m]
-        # The GRU takes [batch, T, m]: the L samples go along the batch axis, sample-major.
-        flat_z = tf.reshape(z, [self.score_samples * batch, steps, self.latent_dim])
-        flat_mask = tf.tile(mask, [self.score_samples, 1])
-        flat_x = tf.tile(x, [self.score_samples, 1, 1])
-        log_prob = self.likelihood(flat_z, flat_mask).log_prob(flat_x)
-        log_prob = tf.reshape(tf.where(flat_mask, log_prob, tf.zeros_like(log_prob)),
-                              [self.score_samples, batch, steps])
-        return log_prob, mask
-
-    def scores_of_steps(self, log_prob: tf.Tensor, mask: tf.Tensor) -> dict[str, tf.Tensor]:
-        """The sessions' scores from `sample_step_log_likelihoods`'s output, each float32 [batch].
-
-        Returns:
-            score: by `score_reduction`.
-            session_nll: -(1/L) Σ_l log p(x | z^(l)), the session's negative log-likelihood.
-            log_reconstruction_probability: log (1/L) Σ_l p(x | z^(l)).
-        """
-        session_log_prob = tf.reduce_sum(log_prob, axis=-1)  # [L, batch]; padding holds 0
-        session_nll = -tf.reduce_mean(session_log_prob, axis=0)
-        if self.score_reduction == "max":
-            step_nll = -tf.reduce_mean(log_prob, axis=0)  # [batch, T + 1]
-            # Every session has at least one step that counts, so the maximum is finite.
-            score = tf.reduce_max(tf.where(mask, step_nll, -math.inf), axis=-1)
-        else:
-            score = session_nll
-        return {"score": score, "session_nll": session_nll,
-                "log_reconstruction_probability": (tf.reduce_logsumexp(session_log_prob, axis=0)
-                                                   - math.log(self.score_samples))}
-
-    # ----- training ------------------------------------------------------------------------
-
-    def train_step(self, data):
-        # Inputs only; a (x, y) pair from a labelled pipeline is accepted and y ignored.
-        keys = tf.cast(data[0] if isinstance(data, tuple) else data, tf.int32)
-        with tf.GradientTape() as tape:
-            reconstruction, kl, kl_loss = self.elbo_terms(keys)
-            per_session = reconstruction + kl_loss
-            # Sum over a session's steps, mean over the global batch: under tf.distribute each
-            # replica divides by the global batch size and the optimizer sums the gradients.
-            loss = tf.nn.compute_average_loss(per_session)
-        self.minimize("vae", loss, tape)
-
-        self.loss_tracker.update_state(per_session)
-        self.elbo_tracker.update_state(-(reconstruction + kl))
-        self.reconstruction_tracker.update_state(reconstruction)
-        self.kl_tracker.update_state(kl)
-        return self.tracker_results()
-
-    # ----- scoring and serving -------------------------------------------------------------
-
-    def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
-        return self.scores_of_steps(*self.sample_step_log_likelihoods(x))["score"]
+    def training_view(self, inputs: tf.Tensor) -> tf.Tensor:
+        # Masking makes trailing padding irrelevant to the loss; trimming saves the GRUs the steps.
+        return trim_padding(tf.cast(inputs, tf.int32))
 
     def check_inputs(self, x: Any) -> np.ndarray:
         """As AnomalyDetector.check_inputs; also every key in 0..vocab_size and no session
@@ -375,14 +465,10 @@ class GRUVAE(AnomalyDetector):
                                 f"1..{self.vocab_size} ({len(empty)} empty sessions in all)")
         return x
 
-    def serve(self, inputs: tf.Tensor) -> dict[str, tf.Tensor]:
-        """The `serving_default` function: padded sessions int32 [batch, length] ->
-        {"score", "is_anomaly", "session_nll", "log_reconstruction_probability"}, each [batch]
-        (see `scores_of_steps`).
-
-        Keys outside 0..vocab_size and sessions of padding only fail here with a message,
-        rather than scoring as if the bad key were padding.
-        """
+    def check_serving_inputs(self, inputs: tf.Tensor) -> tf.Tensor:
+        """As AnomalyDetector.check_serving_inputs; also keys outside 0..vocab_size and sessions
+        of padding only fail here with a message, rather than scoring as if the bad key were
+        padding."""
         allowed = f"log keys must be 1..{self.vocab_size}, with 0 as padding"
         tf.debugging.assert_greater_equal(inputs, 0, message=allowed)
         tf.debugging.assert_less_equal(inputs, self.vocab_size, message=allowed)
@@ -390,34 +476,77 @@ class GRUVAE(AnomalyDetector):
             tf.reduce_all(tf.reduce_any(inputs > 0, axis=1)), True,
             message=f"a session is empty: every row needs at least one log key "
                     f"1..{self.vocab_size}")
-        scores = self.scores_of_steps(*self.sample_step_log_likelihoods(inputs))
-        return {**scores, "is_anomaly": scores["score"] > self.threshold}
-
-    def served_output(self, x: Any, name: str, batch_size: int = 256) -> np.ndarray:
-        """One output of the serving signature (`serve`) for sessions `x`: float32 [batch].
-
-        Raises:
-            DetectorError: as `score`.
-        """
-        x = self.check_inputs(x)
-        if self._serve_function is None:
-            self._serve_function = tf.function(self.serve,
-                                               input_signature=[self.input_signature()])
-        return np.concatenate([self._serve_function(x[i:i + batch_size])[name].numpy()
-                               for i in range(0, len(x), batch_size)])
-
-    def log_reconstruction_probability(self, x: Any, batch_size: int = 256) -> np.ndarray:
-        """log (1/L) Σ_l p(x | z^(l)) per session: float32 [batch]; lower = more anomalous."""
-        return self.served_output(x, "log_reconstruction_probability", batch_size)
-
-    def session_nll(self, x: Any, batch_size: int = 256) -> np.ndarray:
-        """-(1/L) Σ_l log p(x | z^(l)) per session: float32 [batch]; the score when
-        score_reduction="sum"."""
-        return self.served_output(x, "session_nll", batch_size)
+        return super().check_serving_inputs(inputs)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "vocab_size": self.vocab_size, "units": self.units,
-                "latent_dim": self.latent_dim, "end_marker": self.end_marker,
-                "count_window": self.count_window, "score_samples": self.score_samples,
-                "score_reduction": self.score_reduction, "free_bits": self.free_bits,
-                "learning_rate": self.learning_rate}
+        return {**super().get_config(), "vocab_size": self.vocab_size,
+                "end_marker": self.end_marker, "count_window": self.count_window}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class WindowGRUVAE(SequenceVAE):
+    """GRU VAE on windows of a series [batch, window, n_features], scored by the decoder's NLL.
+
+    Each step is the window's values at one time, min-max scaled with the training part's
+    range; the likelihood is Gaussian, N(decoder output, σ²) per feature with σ a learned
+    weight, rather than the paper's Bernoulli family: a test value can lie outside the training
+    range, where a continuous Bernoulli is not defined, and clipping such values onto [0, 1]
+    made them likely. On the synthetic series (windows of 20, GRU 16, m = 2, 10 epochs, seeds
+    0-2), test windows lifted two training ranges up scored, at the lowest, -0.07 to -0.01 with
+    continuous Bernoullis on clipped values, under the highest normal window (0.14 to 0.19);
+    with the Gaussian, 6.6 to 8.9 against at most 1.4 (window AUROC 0.87-0.89 against
+    0.59-0.78).
+
+    Args:
+        example_shape: (window, n_features).
+        scaling: the min-max statistics of the training part (the dataset's).
+        units, latent_dim, score_samples, score_reduction, free_bits, learning_rate, seed,
+            **kwargs: see SequenceVAE.
+
+    Example:
+        >>> import datasets, zoo
+        >>> ds = datasets.load("synthetic")
+        >>> model = zoo.get("gru_vae_series").for_dataset(ds)
+        >>> model.compile()
+        >>> model.fit(ds.examples("train")[0], batch_size=32, epochs=1)
+        >>> scores = model.score(ds.examples("test")[0])
+    """
+
+    def __init__(self, example_shape: Sequence[int] = (60, 1), units: int = 64,
+                 latent_dim: int = 8, score_samples: int = 10, score_reduction: str = "max",
+                 free_bits: float = 0.5, learning_rate: float = 1e-3,
+                 scaling: dict | None = None, seed: int = 0, **kwargs):
+        kwargs.setdefault("name", "gru_vae_series")
+        if len(example_shape) != 2 or None in example_shape:
+            raise DetectorError(f"WindowGRUVAE takes windows [window, n_features]; got example "
+                                f"shape {list(example_shape)}")
+        super().__init__(example_shape=example_shape, n_binary=0, n_features=example_shape[1],
+                         units=units, latent_dim=latent_dim, score_samples=score_samples,
+                         score_reduction=score_reduction, free_bits=free_bits,
+                         learning_rate=learning_rate, scaling=scaling, seed=seed, **kwargs)
+        self.log_scale = self.add_weight(name="log_scale", shape=(self.n_features,),
+                                         initializer="zeros")
+
+    @classmethod
+    def dataset_defaults(cls, ds) -> dict[str, Any]:
+        if ds.kind != "series":
+            raise DetectorError(f"WindowGRUVAE models windows of a series; dataset {ds.name!r} "
+                                f"is {ds.kind}")
+        return {"example_shape": ds.example_shape, "units": 64, "latent_dim": 8,
+                "score_samples": 10, "score_reduction": "max", "free_bits": 0.5,
+                "learning_rate": 1e-3, "scaling": ds.meta["scaling"], "seed": 0}
+
+    def player_variables(self, player: str) -> list:
+        return [*super().player_variables(player), self.log_scale]
+
+    def steps(self, inputs: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """Scaled windows [batch, window, n_features] -> (their values, every step counts)."""
+        x = tf.cast(inputs, tf.float32)
+        return x, tf.ones(tf.shape(x)[:2], tf.bool)
+
+    def likelihood(self, z: tf.Tensor, mask: tf.Tensor) -> tfd.Distribution:
+        """p(x_t | z_≤t) = N(decoder output, σ²) per feature: batch shape [batch, T], event
+        shape [n_features]."""
+        mean = tf.cast(self.likelihood_head(self.decoder(z, mask=mask)), tf.float32)
+        scale = tf.exp(tf.cast(self.log_scale, tf.float32))
+        return tfd.Independent(tfd.Normal(mean, scale), reinterpreted_batch_ndims=1)

@@ -14,9 +14,10 @@ import zoo
 from datasets.base import Dataset, Split
 from tests import helpers
 from zoo import DetectorError, export, serving
-from zoo.gru_vae import GRUVAE
+from zoo.gru_vae import GRUVAE, WindowGRUVAE, tfd
 
 TINY = dict(units=8, latent_dim=2, score_samples=4)
+WINDOW_TINY = dict(units=16, latent_dim=2, score_samples=4)
 UNSEEN_KEY = 17  # never in a synthetic normal session
 # The request of README.md's worked example: two sessions, padded with 0 to one length.
 README_SESSIONS = [[5, 5, 22, 11, 9, 26, 23, 0, 0], [5, 22, 17, 11, 9, 26, 0, 0, 0]]
@@ -66,7 +67,7 @@ def test_shared_detector_checks_and_the_readme_request(sessions, tmp_path):
     answer = serving.answer_rest(signature, serving.rest_body(README_SESSIONS))
     predictions = answer["predictions"]
     assert [sorted(p) for p in predictions] == [
-        ["is_anomaly", "log_reconstruction_probability", "score", "session_nll"]] * 2
+        ["is_anomaly", "log_reconstruction_probability", "score", "sequence_nll"]] * 2
     np.testing.assert_allclose([p["score"] for p in predictions], model.score(README_SESSIONS),
                                atol=1e-5)
     np.testing.assert_allclose([p["log_reconstruction_probability"] for p in predictions],
@@ -109,8 +110,8 @@ def test_padding_and_batch_do_not_change_a_score(sessions, count_window, score_r
     narrow = model.score(x_eval[:, :12])  # the longest synthetic session has 12 keys
     wide = model.score(np.pad(x_eval, [(0, 0), (0, 30)]))
     np.testing.assert_allclose(narrow, wide, atol=1e-5)
-    np.testing.assert_allclose(model.session_nll(x_eval[:, :12]),
-                               model.session_nll(np.pad(x_eval, [(0, 0), (0, 30)])), atol=1e-4)
+    np.testing.assert_allclose(model.sequence_nll(x_eval[:, :12]),
+                               model.sequence_nll(np.pad(x_eval, [(0, 0), (0, 30)])), atol=1e-4)
     alone = np.concatenate([model.score(x_eval[i:i + 1]) for i in range(len(x_eval))])
     np.testing.assert_array_equal(model.score(x_eval), alone)
     np.testing.assert_array_equal(model.score(x_eval[::-1])[::-1], alone)
@@ -120,7 +121,7 @@ def test_padding_and_batch_do_not_change_a_score(sessions, count_window, score_r
     np.testing.assert_allclose(kl_narrow.numpy(), kl_wide.numpy(), atol=1e-5)
 
 
-def test_the_score_is_the_least_likely_step_or_the_session_nll(sessions):
+def test_the_score_is_the_least_likely_step_or_the_sequence_nll(sessions):
     """By hand from the per-step log-likelihoods: "max" takes the step whose NLL, averaged over
     the L draws, is largest; "sum" the session's NLL; padded steps count in neither."""
     _, x_eval = sessions
@@ -131,12 +132,12 @@ def test_the_score_is_the_least_likely_step_or_the_session_nll(sessions):
     assert np.all(log_prob[:, ~mask] == 0) and np.all(log_prob[:, mask] < 0)
     step_nll = np.where(mask, -log_prob.mean(axis=0), -np.inf)
     np.testing.assert_allclose(model.score(x_eval), step_nll.max(axis=1), rtol=1e-5)
-    session_nll = -log_prob.sum(axis=2).mean(axis=0)
-    np.testing.assert_allclose(model.session_nll(x_eval), session_nll, rtol=1e-5)
+    sequence_nll = -log_prob.sum(axis=2).mean(axis=0)
+    np.testing.assert_allclose(model.sequence_nll(x_eval), sequence_nll, rtol=1e-5)
     summing = GRUVAE.from_config({**model.get_config(), "score_reduction": "sum"})
     summing.build()
     summing.set_weights(model.get_weights())
-    np.testing.assert_allclose(summing.score(x_eval), session_nll, rtol=1e-5)
+    np.testing.assert_allclose(summing.score(x_eval), sequence_nll, rtol=1e-5)
 
 
 def test_steps_hold_the_keys_the_end_marker_and_windowed_key_counts():
@@ -182,11 +183,11 @@ def test_an_unseen_log_key_scores_above_every_normal_session():
     assert scores[len(held_out):].min() > scores[:len(held_out)].max()
     # So do the session's NLL and the reconstruction probability (lower = more anomalous);
     # by Jensen's inequality log mean p >= mean log p = -NLL.
-    session_nll = model.session_nll(pad(held_out + planted, 12))
-    assert session_nll[len(held_out):].min() > session_nll[:len(held_out)].max()
+    sequence_nll = model.sequence_nll(pad(held_out + planted, 12))
+    assert sequence_nll[len(held_out):].min() > sequence_nll[:len(held_out)].max()
     log_probability = model.log_reconstruction_probability(pad(held_out + planted, 12))
     assert log_probability[len(held_out):].max() < log_probability[:len(held_out)].min()
-    assert np.all(log_probability >= -session_nll - 1e-4)
+    assert np.all(log_probability >= -sequence_nll - 1e-4)
 
 
 def test_bad_keys_and_empty_sessions_are_refused_clearly(sessions):
@@ -216,8 +217,12 @@ def test_bad_keys_and_empty_sessions_are_refused_clearly(sessions):
 
 
 def test_bad_construction_is_refused_clearly():
-    with pytest.raises(DetectorError, match="models sessions of log keys"):
+    with pytest.raises(DetectorError, match="models sessions of log keys; .* gru_vae_series"):
         GRUVAE.for_dataset(datasets.load("synthetic"))
+    with pytest.raises(DetectorError, match="models windows of a series"):
+        WindowGRUVAE.for_dataset(session_dataset(pad(normal_sessions(4, seed=0), 12)))
+    with pytest.raises(DetectorError, match=r"windows \[window, n_features\]"):
+        WindowGRUVAE(example_shape=(None,))
     with pytest.raises(DetectorError, match="scaling must be None"):
         GRUVAE(scaling={"min": [0.0], "max": [1.0]})
     with pytest.raises(DetectorError, match="padded sessions"):
@@ -234,3 +239,27 @@ def test_one_mirrored_step_on_two_devices_equals_the_default_strategy_step():
     helpers.check_mirrored_step_matches_default(
         setup="from tests.zoo.test_gru_vae import GRUVAE, TINY, normal_sessions, pad",
         build="GRUVAE(**TINY)", data="pad(normal_sessions(16, seed=0), 14)")
+
+
+# ----- windows of a series (WindowGRUVAE) ----------------------------------------------------
+
+def test_window_model_shared_detector_checks(short_windows, tmp_path):
+    helpers.run_windows_checks(WindowGRUVAE, WINDOW_TINY, short_windows, tmp_path)
+
+
+def test_window_model_settings_for_a_series():
+    ds = datasets.load("synthetic")
+    model = zoo.get("gru_vae_series").for_dataset(ds)
+    assert model.example_shape == (60, 1) and model.scaling == ds.meta["scaling"]
+    assert model.encoder.units == model.decoder.units == 64 and model.latent_dim == 8
+    assert model.score_reduction == "max" and model.score_samples == 10
+    likelihood = model.likelihood(tf.zeros((2, 60, 8)), tf.ones((2, 60), tf.bool))
+    assert isinstance(likelihood.distribution, tfd.Normal)
+    assert likelihood.batch_shape == (2, 60) and likelihood.event_shape == (1,)
+    # σ is learnt with the networks.
+    assert any(v is model.log_scale for v in model.player_variables("vae"))
+
+
+def test_window_model_scores_windows_out_of_range_above_normal(short_windows):
+    helpers.check_shifted_windows_score_above_normal(WindowGRUVAE, WINDOW_TINY, short_windows,
+                                                     ranges=2.0)
