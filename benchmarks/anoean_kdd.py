@@ -155,16 +155,13 @@ def table(name: str, per_seed: dict[int, dict], args) -> list[str]:
     return lines
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--datasets", nargs="+", choices=sorted(PROTOCOLS),
-                        default=["nsl-kdd", "kdd99"], help="datasets to run")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
-                        help="seeds: each re-draws val, known anomalies and initial weights")
+def add_method_arguments(parser: argparse.ArgumentParser, epochs: int, epochs_help: str,
+                         examples: str) -> None:
+    """The options of the AnoEAN benchmarks' methods and protocol; `examples` names what the
+    baselines train on ("rows", "images")."""
     parser.add_argument("--fractions", type=float, nargs="+", default=[0.1, 0.05, 0.01, 0.0],
                         help="known anomalies as fractions of the normal training count")
-    parser.add_argument("--epochs", type=int, default=20, help="AnoEAN's most epochs")
+    parser.add_argument("--epochs", type=int, default=epochs, help=epochs_help)
     parser.add_argument("--patience", type=int, default=3,
                         help="epochs without a better val_e_loss before AnoEAN stops")
     parser.add_argument("--batch-size", type=int, default=200, help="AnoEAN's batch (paper)")
@@ -172,11 +169,22 @@ def main() -> None:
                         help="threshold = this quantile of a method's normal val scores")
     parser.add_argument("--nu", type=float, default=1e-4, help="OCSVM's ν (paper)")
     parser.add_argument("--ocsvm-max-train", type=int, default=10_000,
-                        help="OCSVM trains on a seeded sample of at most this many rows")
+                        help=f"OCSVM trains on a seeded sample of at most this many {examples}")
     parser.add_argument("--svm-max-train", type=int, default=10_000,
                         help="the cost-sensitive SVM trains on a seeded sample of at most "
-                             "this many rows")
+                             f"this many {examples}")
     parser.add_argument("--data-dir", default=None, help="folder of the real datasets")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--datasets", nargs="+", choices=sorted(PROTOCOLS),
+                        default=["nsl-kdd", "kdd99"], help="datasets to run")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
+                        help="seeds: each re-draws val, known anomalies and initial weights")
+    add_method_arguments(parser, epochs=20, epochs_help="AnoEAN's most epochs",
+                         examples="rows")
     args = parser.parse_args()
 
     started = time.time()

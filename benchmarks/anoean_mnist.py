@@ -41,7 +41,8 @@ import numpy as np
 import datasets
 import zoo
 from benchmarks import common
-from benchmarks.anoean_kdd import METHODS, judged, svm_scores, train_anoean, val_test_scores
+from benchmarks.anoean_kdd import (METHODS, add_method_arguments, judged, svm_scores,
+                                   train_anoean, val_test_scores)
 from datasets.base import Dataset, DatasetError, Split, minmax_stats
 
 NORMAL = -1  # the digit entry of a normal image in a test pool
@@ -246,27 +247,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
                         help="seeds: each re-draws the split, the known anomalies and the "
                              "initial weights")
-    parser.add_argument("--fractions", type=float, nargs="+", default=[0.1, 0.05, 0.01, 0.0],
-                        help="known anomalies as fractions of the normal training count")
-    parser.add_argument("--epochs", type=int, default=10,
-                        help="AnoEAN's most epochs: a CPU budget (the full default run in "
-                             "about 30 min on 2 cores), not the paper's")
-    parser.add_argument("--patience", type=int, default=3,
-                        help="epochs without a better val_e_loss before AnoEAN stops")
-    parser.add_argument("--batch-size", type=int, default=200, help="AnoEAN's batch (paper)")
-    parser.add_argument("--quantile", type=float, default=0.95,
-                        help="threshold = this quantile of a method's normal val scores")
-    parser.add_argument("--nu", type=float, default=1e-4, help="OCSVM's ν (paper)")
-    parser.add_argument("--ocsvm-max-train", type=int, default=10_000,
-                        help="OCSVM trains on a seeded sample of at most this many images")
-    parser.add_argument("--svm-max-train", type=int, default=10_000,
-                        help="the cost-sensitive SVM trains on a seeded sample of at most "
-                             "this many images")
+    add_method_arguments(parser, epochs=10,
+                         epochs_help="AnoEAN's most epochs: a CPU budget (the full default run "
+                                     "in about 15 min on 2 cores), not the paper's",
+                         examples="images")
     parser.add_argument("--test-fraction", type=float, default=0.2,
                         help="share of the normal digits' t10k images for test (loader)")
     parser.add_argument("--val-fraction", type=float, default=0.1,
                         help="share of the normal digits' t10k images for val (loader)")
-    parser.add_argument("--data-dir", default=None, help="folder of the real datasets")
     args = parser.parse_args()
 
     experiments = {"1-vs-all": {f"{d}": ([d], [o for o in range(10) if o != d],

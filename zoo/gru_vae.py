@@ -1,5 +1,5 @@
 """INNAD: a GRU variational autoencoder for sessions of log keys (Qu et al., "An Unsupervised
-Learning Method of Anomaly Detection Using GRU").
+Learning Method of Anomaly Detection Using GRU"), and the same model on windows of a series.
 
 A session is a sequence of log keys. Each step becomes a feature vector x_t in [0, 1]^n: the
 one-hot key (n = vocab_size), an end-of-session marker, and optionally the count of each key
@@ -104,16 +104,16 @@ def trim_padding(keys: tf.Tensor) -> tf.Tensor:
 
 
 class SequenceVAE(AnomalyDetector):
-    """The GRU VAE of the paper over sequences of feature vectors in [0, 1]^n_features.
+    """The GRU VAE of the paper over sequences of feature vectors, n_features per step.
 
-    Shared by the two inputs the zoo gives it, which differ only in how raw inputs become
-    steps (`steps`, `training_view`): sessions of log keys (GRUVAE) and windows of a series
-    (WindowGRUVAE).
+    Shared by the two inputs the zoo gives it, which differ in how raw inputs become steps
+    (`steps`, `training_view`) and in the likelihood's family (`likelihood`): sessions of log
+    keys (GRUVAE) and windows of a series (WindowGRUVAE).
 
     Args:
         example_shape, scaling, seed, **kwargs: see AnomalyDetector.
-        n_binary, n_features: the likelihood's columns: Bernoullis for the first n_binary, then
-            continuous Bernoullis.
+        n_binary, n_features: the features per step; `likelihood` models the first n_binary
+            with Bernoullis, the others with continuous Bernoullis.
         units: width of the encoder's and the decoder's GRU.
         latent_dim: m, the Gaussians of z per step.
         score_samples: L, the posterior samples the score averages over.
@@ -153,7 +153,7 @@ class SequenceVAE(AnomalyDetector):
         self.encoder = layers.GRU(self.units, return_sequences=True, name="encoder_gru")
         self.posterior_head = layers.Dense(2 * self.latent_dim, name="posterior_parameters")
         self.decoder = layers.GRU(self.units, return_sequences=True, name="decoder_gru")
-        self.likelihood_head = layers.Dense(self.n_features, name="likelihood_logits")
+        self.likelihood_head = layers.Dense(self.n_features, name="likelihood_parameters")
         # "loss" (-ELBO with free bits, what the optimizer minimises) beside the ELBO itself:
         # Keras callbacks such as TerminateOnNaN and EarlyStopping watch "loss" by default.
         self.loss_tracker = keras.metrics.Mean(name="loss")
@@ -183,8 +183,8 @@ class SequenceVAE(AnomalyDetector):
     # ----- the probabilistic model ---------------------------------------------------------
 
     def steps(self, inputs: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        """Scaled inputs -> (x float32 [batch, steps, n_features] in [0, 1], mask bool
-        [batch, steps] of the steps that count)."""
+        """Scaled inputs -> (x float32 [batch, steps, n_features], mask bool [batch, steps] of
+        the steps that count)."""
         raise NotImplementedError
 
     def training_view(self, inputs: tf.Tensor) -> tf.Tensor:
@@ -225,7 +225,8 @@ class SequenceVAE(AnomalyDetector):
         `steps` takes them.
 
         Returns:
-            reconstruction: float32 [batch], -Σ_t log p(x_t | z_≤t) (the cross-entropy).
+            reconstruction: float32 [batch], -Σ_t log p(x_t | z_≤t) (for sessions, the
+                cross-entropy).
             kl: float32 [batch], Σ_t KL(q(z_t | x_≤t) ‖ N(0, I)).
             kl_loss: float32 [batch], Σ_t max(KL_t, free_bits): the KL term of the loss.
         """
