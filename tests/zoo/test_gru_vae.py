@@ -263,3 +263,13 @@ def test_window_model_settings_for_a_series():
 def test_window_model_scores_windows_out_of_range_above_normal(short_windows):
     helpers.check_shifted_windows_score_above_normal(WindowGRUVAE, WINDOW_TINY, short_windows,
                                                      ranges=2.0)
+
+
+def test_window_model_mirrored_step_equals_the_default_strategy_step():
+    """The learnt σ is a variable of the model itself, outside its layers: it too must get the
+    same update on two replicas as on one."""
+    helpers.check_mirrored_step_matches_default(
+        setup="import numpy as np\nfrom zoo.gru_vae import WindowGRUVAE",
+        build="WindowGRUVAE(example_shape=(12, 1), scaling={'min': [0.0], 'max': [1.0]}, "
+              "units=8, latent_dim=2, score_samples=4)",
+        data="np.random.default_rng(0).random((16, 12, 1)).astype('float32')")
