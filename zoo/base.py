@@ -8,7 +8,8 @@ An `AnomalyDetector` is a `keras.Model` with its own `train_step`. Around that i
   on the training data is the model's first layer);
 - `calibrate(x_normal, quantile=... | contamination=...)`: the threshold, a model variable that
   is saved and served with the model; `predict_labels(x)`;
-- `serve(inputs)`: the serving signature, `{"score", "is_anomaly"}`.
+- `serve(inputs)`: the serving signature, `{"score", "is_anomaly"}`; a model adds outputs by
+  overriding `serving_outputs`, input checks by extending `check_serving_inputs`.
 
 A subclass writes `build_networks`, `score_scaled`, `train_step`, `player_variables` and
 `dataset_defaults`, and lists its players and their default optimizers. A weakly supervised one
