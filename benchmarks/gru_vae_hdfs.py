@@ -54,6 +54,12 @@ def trim(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x[:, :int((x > 0).sum(axis=1).max())])
 
 
+def pad_to_one_width(sessions: list[np.ndarray]) -> np.ndarray:
+    """Sets of padded sessions int32 [n_i, T_i] as one array [Σ n_i, max T_i], padded with 0."""
+    width = max(x.shape[1] for x in sessions)
+    return np.concatenate([np.pad(x, [(0, 0), (0, width - x.shape[1])]) for x in sessions])
+
+
 def key_counts(x: np.ndarray, vocab_size: int) -> np.ndarray:
     """float32 [n, vocab_size]: how often each key 1..vocab_size occurs in each session."""
     counts = np.zeros((len(x), vocab_size + 1), np.float32)
@@ -82,13 +88,16 @@ def run_seed(ds, full_test: tuple[np.ndarray, np.ndarray], seed: int,
     x_val = trim(evaluation.calibration_inputs(ds))
     tests = {TEST_SETS[0]: (trim(ds.test.x), ds.test.y), TEST_SETS[1]: full_test}
     results: dict[str, dict[str, dict[str, float]]] = {name: {} for name in tests}
+    # Val and both test sets in one batch, so that each method scores (and the OCSVM fits)
+    # once; padding to one width changes no score.
+    x_all = pad_to_one_width([x_val, *(x for x, _ in tests.values())])
+    bounds = np.cumsum([len(x_val), *(len(x) for x, _ in tests.values())])[:-1]
 
-    def add(method: str, score_fn, seconds: float | None = None) -> None:
-        """Metrics of `score_fn(x)` on every test set, thresholded on the val scores."""
-        val_scores = score_fn(x_val)
-        for name, (x_test, y_test) in tests.items():
-            results[name][method] = at_threshold(y_test, score_fn(x_test), val_scores,
-                                                 args.quantile)
+    def add(method: str, scores: np.ndarray, seconds: float | None = None) -> None:
+        """Metrics of `scores` of x_all on every test set, thresholded on the val scores."""
+        val_scores, *test_scores = np.split(scores, bounds)
+        for (name, (_, y_test)), scored in zip(tests.items(), test_scores):
+            results[name][method] = at_threshold(y_test, scored, val_scores, args.quantile)
             if seconds is not None:
                 results[name][method]["seconds"] = seconds
 
@@ -99,33 +108,28 @@ def run_seed(ds, full_test: tuple[np.ndarray, np.ndarray], seed: int,
                                            free_bits=args.free_bits)
     model.compile()
     model.fit(x_train, batch_size=args.batch_size, epochs=args.epochs, shuffle=True, verbose=2)
-    add(VAE_SCORE, model.score, time.perf_counter() - started)
-    add("GRU VAE (session NLL)", model.sequence_nll)
-    add("GRU VAE (-log reconstruction probability)",
-        lambda x: -model.log_reconstruction_probability(x))
+    seconds = time.perf_counter() - started
+    served = model.served_outputs(x_all)
+    add(VAE_SCORE, served["score"], seconds)
+    add("GRU VAE (session NLL)", served["sequence_nll"])
+    add("GRU VAE (-log reconstruction probability)", -served["log_reconstruction_probability"])
 
     print(f"seed {seed}: DeepLog-style LSTM, {args.deeplog_epochs} epochs", flush=True)
     keras.utils.set_random_seed(seed)
     started = time.perf_counter()
     lstm = deeplog.train(x_train, vocab_size, epochs=args.deeplog_epochs)
     seconds = time.perf_counter() - started
-
-    def top_g(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        logits = deeplog.next_key_logits(lstm, x, vocab_size)
-        return deeplog.top_g_scores(logits, x, vocab_size, DEEPLOG_TOP_G)
-
-    add(LSTM_SCORE, lambda x: top_g(x)[0], seconds)
-    add("DeepLog-style LSTM (NLL of the least likely key)",
-        lambda x: deeplog.worst_key_nll(deeplog.next_key_logits(lstm, x, vocab_size), x))
-    for name, (x_test, y_test) in tests.items():
-        flagged = top_g(x_test)[1]
+    logits = deeplog.next_key_logits(lstm, x_all, vocab_size)
+    top_g, flagged = deeplog.top_g_scores(logits, x_all, vocab_size, DEEPLOG_TOP_G)
+    add(LSTM_SCORE, top_g, seconds)
+    add("DeepLog-style LSTM (NLL of the least likely key)", deeplog.worst_key_nll(logits, x_all))
+    for (name, (_, y_test)), rule in zip(tests.items(), np.split(flagged, bounds)[1:]):
         results[name][f"DeepLog rule (a key outside the top {DEEPLOG_TOP_G})"] = dict(
-            zip(("precision", "recall", "f1"), metrics.precision_recall_f1(y_test, flagged)))
+            zip(("precision", "recall", "f1"), metrics.precision_recall_f1(y_test, rule)))
 
     print(f"seed {seed}: one-class SVM on key counts", flush=True)
-    train_counts = key_counts(x_train, vocab_size)
-    add(OCSVM_SCORE, lambda x: common.ocsvm_scores(train_counts, key_counts(x, vocab_size),
-                                                  seed=seed))
+    add(OCSVM_SCORE, common.ocsvm_scores(key_counts(x_train, vocab_size),
+                                         key_counts(x_all, vocab_size), seed=seed))
     return results
 
 

@@ -160,7 +160,7 @@ class SequenceVAE(AnomalyDetector):
         self.elbo_tracker = keras.metrics.Mean(name="elbo")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")
-        self._serve_function = None  # traced on first use by `served_output`
+        self._serve_function = None  # traced on first use by `served_outputs`
 
     def build_networks(self) -> None:
         self.encoder.build((None, None, self.n_features))
@@ -322,8 +322,9 @@ class SequenceVAE(AnomalyDetector):
         scores = self.scores_of_steps(*self.sample_step_log_likelihoods(self.scale(inputs)))
         return {**scores, "is_anomaly": scores["score"] > self.threshold}
 
-    def served_output(self, x: Any, name: str, batch_size: int = 256) -> np.ndarray:
-        """One output of the serving signature (`serve`) for raw inputs `x`: float32 [batch].
+    def served_outputs(self, x: Any, batch_size: int = 256) -> dict[str, np.ndarray]:
+        """Every output of the serving signature (`serve`) for raw inputs `x`, each float32 (or
+        bool) [batch], from one pass.
 
         Raises:
             DetectorError: as `score`.
@@ -332,12 +333,13 @@ class SequenceVAE(AnomalyDetector):
         if self._serve_function is None:
             self._serve_function = tf.function(self.serve,
                                                input_signature=[self.input_signature()])
-        return np.concatenate([self._serve_function(x[i:i + batch_size])[name].numpy()
-                               for i in range(0, len(x), batch_size)])
+        batches = [self._serve_function(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+        return {name: np.concatenate([batch[name].numpy() for batch in batches])
+                for name in batches[0]}
 
     def log_reconstruction_probability(self, x: Any, batch_size: int = 256) -> np.ndarray:
         """log (1/L) Σ_l p(x | z^(l)) per sequence: float32 [batch]; lower = more anomalous."""
-        return self.served_output(x, "log_reconstruction_probability", batch_size)
+        return self.served_outputs(x, batch_size)["log_reconstruction_probability"]
 
     def sequence_nll(self, x: Any, batch_size: int = 256) -> np.ndarray:
         """-(1/L) Σ_l log p(x | z^(l)) per session or window: float32 [batch], the score when
@@ -346,7 +348,7 @@ class SequenceVAE(AnomalyDetector):
         Raises:
             DetectorError: as `score`.
         """
-        return self.served_output(x, "sequence_nll", batch_size)
+        return self.served_outputs(x, batch_size)["sequence_nll"]
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "units": self.units, "latent_dim": self.latent_dim,
