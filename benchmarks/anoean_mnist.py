@@ -113,19 +113,16 @@ def protocol_split(pool_digits: np.ndarray, n_train_normal: int, n_known_digits:
 def load_pool(normal: Sequence[int], anomaly: Sequence[int], seed: int,
               args: argparse.Namespace) -> tuple[Dataset, np.ndarray, np.ndarray]:
     """The loader's split for these digits and its test pool: (dataset, pool images float32
-    [n, 28, 28, 1], their digits int [n] with NORMAL for the normal test images).
-
-    The loader's test split does not say which digit an anomaly image shows, so it is loaded
-    once per anomaly digit; its normal train, val and test parts are the same in every load
-    (the seeded split deals the normal images only).
-    """
-    loads = [datasets.load("mnist", data_dir=args.data_dir, normal_digits=list(normal),
-                           anomaly_digits=[digit], seed=seed, test_fraction=args.test_fraction,
-                           val_fraction=args.val_fraction) for digit in anomaly]
-    parts = [loads[0].test.x[loads[0].test.y == 0]] + [d.test.x[d.test.y == 1] for d in loads]
-    digits = [NORMAL] + list(anomaly)
-    return (loads[0], np.concatenate(parts),
-            np.concatenate([np.full(len(x), d) for x, d in zip(parts, digits)]))
+    [n, 28, 28, 1], their digits int [n] with NORMAL for the normal test images)."""
+    ds = datasets.load("mnist", data_dir=args.data_dir, normal_digits=list(normal),
+                       anomaly_digits=list(anomaly), seed=seed, test_fraction=args.test_fraction,
+                       val_fraction=args.val_fraction)
+    # The normal images first, then each anomaly digit's in turn, each in t10k order.
+    order = np.concatenate([np.flatnonzero(ds.test.y == 0)]
+                           + [np.flatnonzero((ds.test.y == 1) & (ds.test.classes == digit))
+                              for digit in anomaly])
+    digits = np.where(ds.test.y == 1, ds.test.classes.astype(np.int64), NORMAL)
+    return ds, ds.test.x[order], digits[order]
 
 
 def with_split(ds: Dataset, pool_x: np.ndarray, pool_digits: np.ndarray,

@@ -44,11 +44,14 @@ class Split:
         y: int8 labels, one per time step / row / image / session; 1 = anomaly.
         known: int8 [len(y)] optional marks of the training anomalies a weakly supervised model
             may see (1 = a known, labelled anomaly). None when the split carries no such marks.
+        classes: int [len(y)] optional: the class each example comes from (the digit, for the
+            digit datasets), so that a protocol can regroup them. None when there are none.
     """
 
     x: np.ndarray
     y: np.ndarray
     known: np.ndarray | None = None
+    classes: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if len(self.x) != len(self.y):

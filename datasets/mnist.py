@@ -116,7 +116,7 @@ def one_class_split(images: np.ndarray, digits: np.ndarray, normal: list[int],
     test = np.sort(np.concatenate([normal_images[parts["test"]], np.flatnonzero(is_anomaly)]))
 
     def split(indices: np.ndarray) -> Split:
-        return Split(images[indices], is_anomaly[indices])
+        return Split(images[indices], is_anomaly[indices], classes=digits[indices])
 
     return split(normal_images[parts["train"]]), split(normal_images[parts["val"]]), split(test)
 
@@ -151,13 +151,15 @@ def load_mnist(arg: str | None, data_dir: str | None, *, normal_digits: Digits =
         normal_images = np.flatnonzero(np.isin(train_digits, normal))
         parts = seeded_split(len(normal_images), {"val": val_fraction}, seed,
                              what="normal-digit training images")
-        train = Split(train_images[normal_images[parts["train"]]],
-                      np.zeros(len(parts["train"]), dtype=np.int8))
-        val = Split(train_images[normal_images[parts["val"]]],
-                    np.zeros(len(parts["val"]), dtype=np.int8))
+        train_part, val_part = normal_images[parts["train"]], normal_images[parts["val"]]
+        train = Split(train_images[train_part], np.zeros(len(train_part), dtype=np.int8),
+                      classes=train_digits[train_part])
+        val = Split(train_images[val_part], np.zeros(len(val_part), dtype=np.int8),
+                    classes=train_digits[val_part])
         in_test = np.flatnonzero(np.isin(test_digits, normal + anomaly))
         test = Split(test_images[in_test],
-                     np.isin(test_digits[in_test], anomaly).astype(np.int8))
+                     np.isin(test_digits[in_test], anomaly).astype(np.int8),
+                     classes=test_digits[in_test])
         sources = train_sources + test_sources
         split_words = (f"train = the normal digits' training images less val = a seeded "
                        f"{val_fraction:g} of them; test = the t10k images of both classes")

@@ -120,3 +120,19 @@ def test_shared_mnist_splits_the_test_set_for_digit_zero(shared_data):
     assert int(ds.test.y.sum()) == 9020
     assert ds.train.x.shape[1:] == (28, 28, 1) and ds.train.x.max() == 255
     assert "inside t10k" in ds.meta["notes"]
+
+
+def test_every_split_says_which_digit_each_image_shows(tmp_path):
+    """`classes` holds the digit of each image, so a protocol can regroup anomalies by digit;
+    with the training files and without them."""
+    write_mnist(tmp_path, "t10k")
+    inside_t10k = datasets.load("mnist", data_dir=tmp_path, normal_digits=[3])
+    write_mnist(tmp_path, "train")
+    with_train = datasets.load("mnist", data_dir=tmp_path, normal_digits=[3])
+    for ds in (inside_t10k, with_train):
+        for split in (ds.train, ds.val, ds.test):
+            assert len(split.classes) == len(split)
+            np.testing.assert_array_equal(split.y, (split.classes != 3).astype(np.int8))
+            # write_mnist: image i shows digit i % 10 and every pixel is i % 256
+            np.testing.assert_array_equal(split.x[:, 0, 0, 0] % 10, split.classes)
+        assert set(ds.train.classes) == set(ds.val.classes) == {3}
