@@ -127,6 +127,22 @@ def mean_std(values: Sequence[float]) -> str:
     return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
 
 
+def recorded_runs(name: str, settings: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The "runs" that an earlier invocation of benchmark `name` wrote to docs/results/<name>.json,
+    and its command, when its arguments agree with `settings` (those that change results);
+    ({}, "") when there is no record or it ran with other settings.
+
+    JSON keys are strings: a run recorded under key 3 comes back under "3".
+    """
+    path = DOCS / "results" / f"{name}.json"
+    if not path.exists():
+        return {}, ""
+    record = json.loads(path.read_text())
+    if any(record.get("args", {}).get(key) != value for key, value in settings.items()):
+        return {}, ""
+    return record.get("runs", {}), record.get("command", "")
+
+
 def write_section(name: str, markdown: str, raw: dict[str, Any]) -> None:
     """Replace this benchmark's section of docs/RESULTS.md and write its raw numbers as JSON."""
     DOCS.mkdir(exist_ok=True)

@@ -27,6 +27,7 @@ MODELS = ("anogan", "egbad", "alad", "ganomaly", "fencegan", "ocgan")
 PAPER = {"KDE": 0.835, "alad": 0.491, "anogan": 0.909, "fencegan": 0.747, "ganomaly": 0.816,
          "ocgan": 0.981}
 SAMPLES = common.DOCS / "samples"
+RESULT_SETTINGS = ("models", "epochs", "batch_size")  # the arguments a recorded run must share
 
 
 def samples(name: str, model, x_test: np.ndarray, n: int = 32) -> tuple[np.ndarray, str]:
@@ -84,11 +85,28 @@ def main() -> None:
                         help="training epochs for every model (a fixed budget)")
     parser.add_argument("--batch-size", type=int, default=64, help="batch size")
     parser.add_argument("--data-dir", default=None, help="folder of the real datasets")
+    parser.add_argument("--reuse-recorded", action="store_true",
+                        help="reuse the (digit, seed) runs that docs/results/survey_mnist.json "
+                             "holds from an earlier run with the same models, epochs and batch "
+                             "size (each run is seeded and reproduces exactly) instead of "
+                             "training them again; the section names the runs reused")
     args = parser.parse_args()
 
+    recorded, recorded_command = ({}, "")
+    if args.reuse_recorded:
+        recorded, recorded_command = common.recorded_runs(
+            "survey_mnist", {key: vars(args)[key] for key in RESULT_SETTINGS})
     started = time.time()
-    runs = {digit: {seed: run_experiment(digit, seed, args) for seed in args.seeds}
-            for digit in args.digits}
+    runs: dict[int, dict[int, dict[str, float]]] = {}
+    reused = []
+    for digit in args.digits:
+        runs[digit] = {}
+        for seed in args.seeds:
+            earlier = recorded.get(str(digit), {}).get(str(seed))
+            if earlier:
+                reused.append((digit, seed))
+                print(f"digit {digit} seed {seed}: reused from the earlier record", flush=True)
+            runs[digit][seed] = earlier or run_experiment(digit, seed, args)
     minutes = (time.time() - started) / 60
     methods = [*args.models, "KDE"]
 
@@ -101,6 +119,11 @@ def main() -> None:
     lines = ["## The survey's GANs on MNIST one-class", "",
              f"Command: `{common.command()}`; seeds {args.seeds}; machine: {common.machine()}; "
              f"{minutes:.0f} min in all.", "",
+             *([f"Reused from the earlier record (`{recorded_command}`, same models, epochs "
+                f"and batch size), not trained again: seeds "
+                f"{sorted({seed for _, seed in reused})} of digits "
+                f"{sorted({digit for digit, _ in reused})} ({len(reused)} runs); the minutes "
+                "above are this command's.", ""] if reused else []),
              "One digit is the anomaly, the other nine normal. Only the 10k t10k images are "
              "available here: the splits are cut inside them (normal digits: 70% train, 10% "
              "val, 20% test; all anomaly-digit images in test). Test AUROC; cells are means "
@@ -125,7 +148,8 @@ def main() -> None:
                                                 for m in args.models) + "."]
     common.write_section("survey_mnist", "\n".join(lines),
                          {"command": common.command(), "machine": common.machine(),
-                          "args": vars(args), "runs": runs})
+                          "args": vars(args), "runs": runs, "reused": reused,
+                          "reused_from": recorded_command if reused else None})
     print("\n".join(lines))
 
 
