@@ -15,7 +15,11 @@ three step one after another, D first, as in the reference code.
 
 Architectures (the reference code's): rows (KDD99), G Dense 64 → 128 → features, E Dense 64 →
 latent 32, D x-branch Dense 128, z-branch Dense 128, joint Dense 128; Adam, learning rate 1e-5,
-β1 0.5, batches of 50. Images: the same shape of networks in DCGAN form, smaller than the
+β1 0.5, batches of 50. Departures: the reference puts dropout (0.2) after each of D's layers,
+uses LeakyReLU slope 0.1 (here 0.2, the zoo's one for every discriminator), ends G in a linear
+layer (here tanh, as the inputs are scaled into [-1, 1]) and scores with exponential moving
+averages of the weights (decay 0.9999); here D has no dropout and the weights are scored as
+trained. Images: the same shape of networks in DCGAN form, smaller than the
 reference's (which is sized for a GPU): G Dense → 7x7x64 → 14x14x32 → 28x28 up-convolutions, E
 and D's x-branch 4x4 stride-2 convolutions with 32 and 64 filters, latent 32, learning rate 2e-4.
 """
