@@ -1,6 +1,7 @@
 """The survey's GANs on MNIST one-class (its Table 2), against a KDE baseline in the same run.
 
     python -m benchmarks.survey_mnist [--digits 0 1 ... 9] [--seeds 0 1 2] [--epochs 5]
+        [--section survey_mnist]
 
 Protocol: in each experiment one digit is the anomaly and the other nine are normal. Only the
 10k t10k images are in the shared data folder, so the `mnist` loader cuts every split from
@@ -9,7 +10,7 @@ image of the anomaly digit goes to test. AUROC on the test split, per digit and 
 over seeds. A fixed epoch budget, no model selection on test labels. KDE: scikit-learn's
 Gaussian KernelDensity on min-max scaled pixels, bandwidth by the likelihood of the normal val
 images. One PNG grid of generated samples per model (seed and digit of the first experiment)
-goes to docs/samples/.
+goes to docs/samples/<section>/.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from zoo import metrics, plots
 MODELS = ("anogan", "egbad", "alad", "ganomaly", "fencegan", "ocgan")
 PAPER = {"KDE": 0.835, "alad": 0.491, "anogan": 0.909, "fencegan": 0.747, "ganomaly": 0.816,
          "ocgan": 0.981}
-SAMPLES = common.DOCS / "samples"
+DEFAULT_SECTION = "survey_mnist"
 RESULT_SETTINGS = ("models", "epochs", "batch_size")  # the arguments a recorded run must share
 
 
@@ -62,8 +63,9 @@ def run_experiment(digit: int, seed: int, args) -> dict[str, float]:
               "training)", flush=True)
         if digit == args.digits[0] and seed == args.seeds[0]:
             images, what = samples(name, model, ds.test.x[y == 0])
-            SAMPLES.mkdir(parents=True, exist_ok=True)
-            plots.plot_image_grid(images, SAMPLES / f"{name}_mnist.png",
+            folder = common.DOCS / "samples" / args.section
+            folder.mkdir(parents=True, exist_ok=True)
+            plots.plot_image_grid(images, folder / f"{name}.png",
                                   title=f"{name}, {what}; anomaly digit {digit}, seed {seed}, "
                                         f"{args.epochs} epochs")
     kde, bandwidth = common.kde_scores(ds.train.x, ds.val.x, ds.test.x, seed=seed)
@@ -86,16 +88,21 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64, help="batch size")
     parser.add_argument("--data-dir", default=None, help="folder of the real datasets")
     parser.add_argument("--reuse-recorded", action="store_true",
-                        help="reuse the (digit, seed) runs that docs/results/survey_mnist.json "
-                             "holds from an earlier run with the same models, epochs and batch "
-                             "size (each run is seeded and reproduces exactly) instead of "
-                             "training them again; the section names the runs reused")
+                        help="reuse the (digit, seed) runs that the section's JSON under "
+                             "docs/results/ holds from an earlier run with the same models, "
+                             "epochs and batch size (each run is seeded and reproduces exactly) "
+                             "instead of training them again; the section names the runs reused")
+    parser.add_argument("--section", default=DEFAULT_SECTION,
+                        help="name of this run's section of docs/RESULTS.md, of its JSON under "
+                             "docs/results/ and of its sample grids' folder under docs/samples/: "
+                             "another name keeps the main table (e.g. for a longer budget on a "
+                             "few digits)")
     args = parser.parse_args()
 
     recorded, recorded_command = ({}, "")
     if args.reuse_recorded:
         recorded, recorded_command = common.recorded_runs(
-            "survey_mnist", {key: vars(args)[key] for key in RESULT_SETTINGS})
+            args.section, {key: vars(args)[key] for key in RESULT_SETTINGS})
     started = time.time()
     runs: dict[int, dict[int, dict[str, float]]] = {}
     reused = []
@@ -116,7 +123,9 @@ def main() -> None:
     def per_seed_mean(method: str) -> list[float]:
         return [float(np.mean([runs[d][s][method] for d in args.digits])) for s in args.seeds]
 
-    lines = ["## The survey's GANs on MNIST one-class", "",
+    title = "The survey's GANs on MNIST one-class" + (
+        "" if args.section == DEFAULT_SECTION else f" ({args.section})")
+    lines = [f"## {title}", "",
              f"Command: `{common.command()}`; seeds {args.seeds}; machine: {common.machine()}; "
              f"{minutes:.0f} min in all.", "",
              *([f"Reused from the earlier record (`{recorded_command}`, same models, epochs "
@@ -144,9 +153,9 @@ def main() -> None:
                 for m in ("ocgan", "anogan") if m in args.models]
     lines += ["", "Bar (OCGAN and AnoGAN above KDE's mean AUROC, same run): "
               + "; ".join(verdicts) + ".", "",
-              "Generated samples: " + ", ".join(f"[{m}](samples/{m}_mnist.png)"
+              "Generated samples: " + ", ".join(f"[{m}](samples/{args.section}/{m}.png)"
                                                 for m in args.models) + "."]
-    common.write_section("survey_mnist", "\n".join(lines),
+    common.write_section(args.section, "\n".join(lines),
                          {"command": common.command(), "machine": common.machine(),
                           "args": vars(args), "runs": runs, "reused": reused,
                           "reused_from": recorded_command if reused else None})
