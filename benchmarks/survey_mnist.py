@@ -75,6 +75,28 @@ def run_experiment(digit: int, seed: int, args) -> dict[str, float]:
     return results
 
 
+def run_or_reuse(args) -> tuple[dict[int, dict[int, dict[str, float]]], list[tuple[int, int]],
+                                 str]:
+    """Every experiment's {method: AUROC}, as {digit: {seed: ...}}; the (digit, seed) runs taken
+    from the section's record instead of trained (with --reuse-recorded), and the command that
+    recorded them."""
+    recorded, recorded_command = ({}, "")
+    if args.reuse_recorded:
+        recorded, recorded_command = common.recorded_runs(
+            args.section, {key: vars(args)[key] for key in RESULT_SETTINGS})
+    runs: dict[int, dict[int, dict[str, float]]] = {}
+    reused = []
+    for digit in args.digits:
+        runs[digit] = {}
+        for seed in args.seeds:
+            earlier = recorded.get(str(digit), {}).get(str(seed))
+            if earlier:
+                reused.append((digit, seed))
+                print(f"digit {digit} seed {seed}: reused from the earlier record", flush=True)
+            runs[digit][seed] = earlier or run_experiment(digit, seed, args)
+    return runs, reused, recorded_command
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -99,21 +121,8 @@ def main() -> None:
                              "few digits)")
     args = parser.parse_args()
 
-    recorded, recorded_command = ({}, "")
-    if args.reuse_recorded:
-        recorded, recorded_command = common.recorded_runs(
-            args.section, {key: vars(args)[key] for key in RESULT_SETTINGS})
     started = time.time()
-    runs: dict[int, dict[int, dict[str, float]]] = {}
-    reused = []
-    for digit in args.digits:
-        runs[digit] = {}
-        for seed in args.seeds:
-            earlier = recorded.get(str(digit), {}).get(str(seed))
-            if earlier:
-                reused.append((digit, seed))
-                print(f"digit {digit} seed {seed}: reused from the earlier record", flush=True)
-            runs[digit][seed] = earlier or run_experiment(digit, seed, args)
+    runs, reused, recorded_command = run_or_reuse(args)
     minutes = (time.time() - started) / 60
     methods = [*args.models, "KDE"]
 
