@@ -38,9 +38,10 @@ SERIES = "nab:realKnownCause/ambient_temperature_system_failure.csv"
 PAPER = "paper (Bashar & Nayak 2020, Table 4): AUC 0.729, F1 0.609 on this series"
 
 
-def point_metrics(ds, window_scores: np.ndarray, stride: int) -> dict[str, float]:
-    points = windows.window_to_point_scores(window_scores, len(ds.test.y), 60, stride)
-    return {"auroc": metrics.auroc(ds.test.y, points), "auprc": metrics.auprc(ds.test.y, points)}
+def point_metrics(labels: np.ndarray, window_scores: np.ndarray, stride: int) -> dict[str, float]:
+    """AUROC and AUPRC of window scores mapped to the points that `labels` label."""
+    points = windows.window_to_point_scores(window_scores, len(labels), 60, stride)
+    return {"auroc": metrics.auroc(labels, points), "auprc": metrics.auprc(labels, points)}
 
 
 def scoring_speed(model, x: np.ndarray, one_at_a_time: int) -> dict[str, float]:
@@ -84,7 +85,7 @@ def run_seed(ds, seed: int, args: argparse.Namespace) -> dict[str, dict[str, flo
                 series=True)
     x_test, _ = ds.examples("test", stride=1)
     forest = common.isolation_forest_scores(x_train, x_test, seed)
-    rows["IsolationForest, test stride 1"] = point_metrics(ds, forest, 1)
+    rows["IsolationForest, test stride 1"] = point_metrics(ds.test.y, forest, 1)
     if seed == 0:
         rows["speed"] = scoring_speed(model, np.ascontiguousarray(x_test[:1000]), 20)
     return rows
@@ -101,13 +102,10 @@ def run_seed_whole_series(ds, seed: int, args: argparse.Namespace) -> dict[str, 
                                 ("GRU VAE", "gru_vae_series", args.vae_epochs)):
         detector = trained(name, ds, x_all, seed, epochs, calibrate=False, **whole)
         for stride in (60, 1):
-            points, _ = evaluation.score_series(detector, series, stride)
-            rows[f"{label}, stride {stride}"] = {"auroc": metrics.auroc(labels, points),
-                                                 "auprc": metrics.auprc(labels, points)}
-    points = windows.window_to_point_scores(
-        common.isolation_forest_scores(x_all, x_all, seed), len(series), 60, 1)
-    rows["IsolationForest, stride 1"] = {"auroc": metrics.auroc(labels, points),
-                                         "auprc": metrics.auprc(labels, points)}
+            _, window_scores = evaluation.score_series(detector, series, stride)
+            rows[f"{label}, stride {stride}"] = point_metrics(labels, window_scores, stride)
+    rows["IsolationForest, stride 1"] = point_metrics(
+        labels, common.isolation_forest_scores(x_all, x_all, seed), 1)
     return rows
 
 
