@@ -126,6 +126,9 @@ class SequenceVAE(AnomalyDetector):
 
     PLAYERS = ("vae",)
     DEFAULT_EPOCHS = 30
+    # The training loss on held-out normal sequences: with it, fit can stop once the fit of the
+    # normal class stops improving, and keep the best epoch, without anomaly labels.
+    VALIDATION_LOSS = "loss"
 
     def __init__(self, example_shape: Sequence[int | None], n_binary: int, n_features: int,
                  units: int, latent_dim: int, score_samples: int, score_reduction: str,
@@ -310,6 +313,12 @@ class SequenceVAE(AnomalyDetector):
         self.reconstruction_tracker.update_state(reconstruction)
         self.kl_tracker.update_state(kl)
         return self.tracker_results()
+
+    def validation_loss(self, x: tf.Tensor) -> tf.Tensor:
+        """This replica's share of the training loss (-ELBO with free bits, one posterior
+        sample) on a batch of normal sequences as `steps` takes them."""
+        reconstruction, _, kl_loss = self.elbo_terms(x)
+        return tf.nn.compute_average_loss(reconstruction + kl_loss)
 
     # ----- scoring and serving -------------------------------------------------------------
 

@@ -102,6 +102,24 @@ def test_training_reports_the_elbo_and_its_terms(sessions):
     assert logs["loss"] >= logs["reconstruction"] + 0.5 * mean_length - 1e-4
 
 
+def test_validation_loss_judges_the_fit_on_held_out_normal_sessions(sessions):
+    """fit's validation reports the training loss on held-out sessions ("val_loss") and nothing
+    else, so that early stopping needs no anomaly labels; it falls as the model learns the
+    normal sessions, and sessions holding a key never seen cost more."""
+    x_train, x_eval = sessions
+    keras.utils.set_random_seed(0)
+    model = GRUVAE.for_dataset(session_dataset(x_train), **TINY)
+    model.compile(vae_optimizer=keras.optimizers.Adam(1e-2))
+    validation = tf.data.Dataset.from_tensor_slices(x_eval).batch(4)
+    history = model.fit(x_train, validation_data=validation, batch_size=8, epochs=4, verbose=0)
+    assert {name for name in history.history if name.startswith("val_")} == {"val_loss"}
+    assert history.history["val_loss"][-1] < history.history["val_loss"][0]
+    planted = x_eval.copy()
+    planted[:, 1] = UNSEEN_KEY
+    normal_loss = model.evaluate(x_eval, verbose=0, return_dict=True)["loss"]
+    assert model.evaluate(planted, verbose=0, return_dict=True)["loss"] > normal_loss
+
+
 @pytest.mark.parametrize("count_window, score_reduction", [(0, "max"), (3, "max"), (0, "sum")])
 def test_padding_and_batch_do_not_change_a_score(sessions, count_window, score_reduction):
     _, x_eval = sessions
