@@ -44,10 +44,13 @@ from zoo import evaluation, metrics
 
 DEEPLOG_TOP_G = 9
 TEST_SETS = ("test: normal + 10% abnormal", "test: normal + all abnormal")
+DEFAULT_SECTION = "gru_vae_hdfs"
+SELECTION_SET = "selection set: normal val + abnormal sessions outside the 10% test"
 VAE_SCORE = "GRU VAE (NLL of the least likely step)"
 LSTM_SCORE = "DeepLog-style LSTM"
 OCSVM_SCORE = "OCSVM (key counts)"
-COLUMNS = ("auroc", "auprc", "precision", "recall", "f1")
+COLUMNS = {"auroc": "AUROC", "auprc": "AUPRC", "precision": "precision", "recall": "recall",
+           "f1": "F1 at calibrated threshold"}
 
 
 def trim(x: np.ndarray) -> np.ndarray:
@@ -75,9 +78,25 @@ def at_threshold(y_test: np.ndarray, test_scores: np.ndarray, val_scores: np.nda
     return metrics.evaluate(y_test, test_scores, threshold=float(np.quantile(val_scores, quantile)))
 
 
-def run_seed(ds, full_test: tuple[np.ndarray, np.ndarray], seed: int,
-             args: argparse.Namespace) -> dict[str, dict[str, dict[str, float]]]:
-    """Every method trained once; results[test set][method] = its metrics on that test set.
+def abnormal_outside_test(ds, full, seed: int) -> np.ndarray:
+    """Abnormal sessions that `ds`'s test does not hold, as many as make them the same share of
+    normal val + them as abnormal sessions are of `ds`'s test: int32 [n, T], a seeded sample.
+
+    With the normal val sessions they form a set for choices that must not see the test's
+    labels; `full` is the loader's split with every abnormal session in test, in file order.
+    """
+    abnormal = full.test.x[full.test.y == 1]
+    outside = np.setdiff1d(np.arange(len(abnormal)), ds.meta["abnormal_rows"])
+    wanted = round(len(ds.val) * ds.test.y.mean() / (1 - ds.test.y.mean()))
+    rows = np.sort(np.random.default_rng(seed).choice(outside, wanted, replace=False))
+    return trim(abnormal[rows])
+
+
+def run_seed(ds, full_test: tuple[np.ndarray, np.ndarray], selection_abnormal: np.ndarray,
+             seed: int, args: argparse.Namespace) -> dict[str, dict[str, dict[str, float]]]:
+    """Every method trained once; results[test set][method] = its metrics on that test set,
+    and results[SELECTION_SET][method] its AUROC and AUPRC on the normal val sessions with
+    `selection_abnormal`.
 
     `full_test` is (x, y) of the normal test sessions with all abnormal sessions.
     """
@@ -89,19 +108,26 @@ def run_seed(ds, full_test: tuple[np.ndarray, np.ndarray], seed: int,
     x_train = trim(ds.train.x)
     x_val = trim(evaluation.calibration_inputs(ds))
     tests = {TEST_SETS[0]: (trim(ds.test.x), ds.test.y), TEST_SETS[1]: full_test}
-    results: dict[str, dict[str, dict[str, float]]] = {name: {} for name in tests}
-    # Val and both test sets in one batch, so that each method scores (and the OCSVM fits)
-    # once; padding to one width changes no score.
-    x_all = pad_to_one_width([x_val, *(x for x, _ in tests.values())])
-    bounds = np.cumsum([len(x_val), *(len(x) for x, _ in tests.values())])[:-1]
+    results: dict[str, dict[str, dict[str, float]]] = {name: {} for name in
+                                                       (*tests, SELECTION_SET)}
+    # Val, both test sets and the selection set's abnormal sessions in one batch, so that each
+    # method scores (and the OCSVM fits) once; padding to one width changes no score.
+    blocks = [x_val, *(x for x, _ in tests.values()), selection_abnormal]
+    x_all = pad_to_one_width(blocks)
+    bounds = np.cumsum([len(x) for x in blocks])[:-1]
+    y_selection = np.r_[np.zeros(len(x_val), np.int8), np.ones(len(selection_abnormal), np.int8)]
 
     def add(method: str, scores: np.ndarray, seconds: float | None = None) -> None:
-        """Metrics of `scores` of x_all on every test set, thresholded on the val scores."""
-        val_scores, *test_scores = np.split(scores, bounds)
+        """Metrics of `scores` of x_all on every test set, thresholded on the val scores, and
+        on the selection set."""
+        val_scores, *test_scores, selection_scores = np.split(scores, bounds)
         for (name, (_, y_test)), scored in zip(tests.items(), test_scores):
             results[name][method] = at_threshold(y_test, scored, val_scores, args.quantile)
             if seconds is not None:
                 results[name][method]["seconds"] = seconds
+        selection_scores = np.r_[val_scores, selection_scores]
+        results[SELECTION_SET][method] = {"auroc": metrics.auroc(y_selection, selection_scores),
+                                          "auprc": metrics.auprc(y_selection, selection_scores)}
 
     print(f"seed {seed}: GRU VAE, at most {args.epochs} epochs on {len(x_train)} sessions",
           flush=True)
@@ -124,7 +150,7 @@ def run_seed(ds, full_test: tuple[np.ndarray, np.ndarray], seed: int,
     top_g, flagged = deeplog.top_g_scores(logits, x_all, vocab_size, DEEPLOG_TOP_G)
     add(LSTM_SCORE, top_g, seconds)
     add("DeepLog-style LSTM (NLL of the least likely key)", deeplog.worst_key_nll(logits, x_all))
-    for (name, (_, y_test)), rule in zip(tests.items(), np.split(flagged, bounds)[1:]):
+    for (name, (_, y_test)), rule in zip(tests.items(), np.split(flagged, bounds)[1:-1]):
         results[name][f"DeepLog rule (a key outside the top {DEEPLOG_TOP_G})"] = dict(
             zip(("precision", "recall", "f1"), metrics.precision_recall_f1(y_test, rule)))
 
@@ -134,13 +160,16 @@ def run_seed(ds, full_test: tuple[np.ndarray, np.ndarray], seed: int,
     return results
 
 
-def table(per_seed: dict[int, dict[str, dict[str, float]]], seeds: list[int]) -> list[str]:
-    lines = ["| method | AUROC | AUPRC | precision | recall | F1 at calibrated threshold |",
-             "|---|---|---|---|---|---|"]
+def table(per_seed: dict[int, dict[str, dict[str, float]]], seeds: list[int],
+          columns: tuple[str, ...] = tuple(COLUMNS)) -> list[str]:
+    """Mean ± std over seeds of each method's `columns` (keys of COLUMNS); "—" where a method
+    has none."""
+    lines = ["| method | " + " | ".join(COLUMNS[c] for c in columns) + " |",
+             "|---" * (len(columns) + 1) + "|"]
     for method in per_seed[seeds[0]]:
         values = [per_seed[s][method] for s in seeds]
         cells = [common.mean_std([v[c] for v in values]) if c in values[0] else "—"
-                 for c in COLUMNS]
+                 for c in columns]
         lines.append(f"| {method} | {' | '.join(cells)} |")
     return lines
 
@@ -187,17 +216,23 @@ def main() -> None:
                              "check; the default, all, is the benchmark)")
     parser.add_argument("--data-dir", default=None,
                         help="folder holding hdfs/ (default: $ZOO_DATA_DIR, else ../shared/data)")
+    parser.add_argument("--section", default=DEFAULT_SECTION,
+                        help="name of this run's section of docs/RESULTS.md and of its JSON "
+                             "under docs/results/ (another name keeps the default run's)")
     args = parser.parse_args()
     ds = datasets.load("hdfs", data_dir=args.data_dir)
     full = datasets.load("hdfs", data_dir=args.data_dir, anomaly_fraction=None)
-    per_seed = {seed: run_seed(ds, (trim(full.test.x), full.test.y), seed, args)
+    selection_abnormal = abnormal_outside_test(ds, full, seed=0)
+    per_seed = {seed: run_seed(ds, (trim(full.test.x), full.test.y), selection_abnormal, seed,
+                               args)
                 for seed in args.seeds}
     subsample = f" (a sample of {args.max_train})" if args.max_train else ""
     stopping = (f"early stopping on the loss of the normal validation sessions, patience "
                 f"{args.patience}, best epoch kept" if args.patience else "every epoch run")
     epochs_run = ", ".join(str(per_seed[s][TEST_SETS[0]][VAE_SCORE]["epochs"])
                            for s in args.seeds)
-    lines = ["## GRU VAE (INNAD) on HDFS sessions", "",
+    suffix = "" if args.section == DEFAULT_SECTION else f" ({args.section})"
+    lines = [f"## GRU VAE (INNAD) on HDFS sessions{suffix}", "",
              f"Command: `{common.command()}`; seeds {args.seeds}; GRU VAE at most "
              f"{args.epochs} epochs ({stopping}; epochs run per seed: {epochs_run}), free bits "
              f"{args.free_bits}, LSTM {args.deeplog_epochs} epochs; machine: "
@@ -210,6 +245,15 @@ def main() -> None:
         by_seed = {seed: per_seed[seed][name] for seed in args.seeds}
         lines += [f"{name.capitalize()}:", "", *table(by_seed, args.seeds), "",
                   bar(by_seed, args.seeds), ""]
+    lines += [f"{SELECTION_SET.capitalize()}: the {len(ds.val)} normal val sessions and "
+              f"{len(selection_abnormal)} abnormal sessions that the 10% test does not hold (a "
+              "sample with seed 0), to check choices made on the test set against anomalies "
+              "it does not hold. The val sessions also set the thresholds and stop the GRU "
+              "VAE's training, so only AUROC and AUPRC are shown; the all-abnormal test holds "
+              "these abnormal sessions too.", "",
+              *table({seed: per_seed[seed][SELECTION_SET] for seed in args.seeds}, args.seeds,
+                     columns=("auroc", "auprc")),
+              ""]
     lines += ["GRU VAE (NLL of the least likely step) is the model's score (its default "
               "`score_reduction=\"max\"`); GRU VAE (session NLL) is the paper's per-sequence "
               "NLL. The maximum was adopted after comparing the two on the 10% test set of an "
@@ -225,7 +269,7 @@ def main() -> None:
               "DeepLog (Du et al. 2017) reports F1 0.96 on HDFS with 553,366 normal test "
               "sessions; those are not public in a usable size, so normal test sessions here "
               "are held out of hdfs_train: not comparable point for point."]
-    common.write_section("gru_vae_hdfs", "\n".join(lines),
+    common.write_section(args.section, "\n".join(lines),
                          {"command": common.command(), "machine": common.machine(),
                           "epochs": args.epochs, "patience": args.patience,
                           "deeplog_epochs": args.deeplog_epochs,

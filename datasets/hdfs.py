@@ -55,7 +55,8 @@ def load(arg: str | None, data_dir: str | None, *, seed: int = 0, val_fraction: 
     Of the normal sessions (hdfs_train), a seeded `test_fraction` goes to test, `val_fraction`
     to val and the rest to train. Test also gets abnormal sessions, sampled (seeded) so that
     they make up `anomaly_fraction` of it. Every split is padded to the same width, the
-    longest session used.
+    longest session used. `meta["abnormal_rows"]` lists which sessions of hdfs_test_abnormal
+    (0-based, in file order) test holds, in the order it holds them.
 
     Args:
         seed: seeds the split of the normal sessions and the sample of abnormal ones.
@@ -110,4 +111,5 @@ def load(arg: str | None, data_dir: str | None, *, seed: int = 0, val_fraction: 
     return Dataset(name="hdfs", kind="sessions", train=train, val=val, test=test,
                    meta={"source": [str(normal_path), str(abnormal_path)],
                          "feature_names": ["log_key"], "scaling": None,
-                         "vocab_size": VOCAB_SIZE, "max_len": width, "notes": notes})
+                         "vocab_size": VOCAB_SIZE, "max_len": width,
+                         "abnormal_rows": chosen.tolist(), "notes": notes})

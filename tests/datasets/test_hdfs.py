@@ -41,6 +41,18 @@ def test_anomaly_fraction_none_uses_every_abnormal_session(tmp_path):
     assert int(ds.test.y.sum()) == 30
 
 
+def test_meta_names_the_abnormal_sessions_test_holds(tmp_path):
+    # Abnormal session i is key 28 repeated i + 1 times: its length says which line it was.
+    write_hdfs(tmp_path, abnormal=[" ".join(["28"] * (i + 1)) for i in range(30)])
+    ds = hdfs.load(None, str(tmp_path), anomaly_fraction=0.2)
+    rows = ds.meta["abnormal_rows"]
+    assert len(rows) == 2 and rows == sorted(rows)
+    np.testing.assert_array_equal((ds.test.x[ds.test.y == 1] > 0).sum(axis=1),
+                                  np.array(rows) + 1)
+    every = hdfs.load(None, str(tmp_path), anomaly_fraction=None)
+    assert every.meta["abnormal_rows"] == list(range(30))
+
+
 def test_the_split_follows_the_seed(tmp_path):
     write_hdfs(tmp_path, normal=[" ".join(["5"] * (1 + i)) for i in range(40)])
     one, again, other = (hdfs.load(None, str(tmp_path), seed=seed) for seed in (1, 1, 2))
