@@ -132,8 +132,8 @@ def run_seed(ds, full_test: tuple[np.ndarray, np.ndarray], selection_abnormal: n
         results[SELECTION_SET][method] = {"auroc": metrics.auroc(y_selection, selection_scores),
                                           "auprc": metrics.auprc(y_selection, selection_scores)}
 
-    print(f"seed {seed}: GRU VAE, at most {args.epochs} epochs on {len(x_train)} sessions",
-          flush=True)
+    print(f"seed {seed}: GRU VAE, {'at most ' if args.patience else ''}{args.epochs} epochs on "
+          f"{len(x_train)} sessions", flush=True)
     model, seconds, epochs = common.train_detector(
         "gru_vae", ds, seed, args.epochs, args.batch_size, args.patience,
         count_window=args.count_window, free_bits=args.free_bits)
@@ -252,9 +252,10 @@ def main() -> None:
     lines += [f"{SELECTION_SET.capitalize()}: the {len(ds.val)} normal val sessions and "
               f"{len(selection_abnormal)} abnormal sessions that the 10% test does not hold (a "
               "sample with seed 0), to check choices made on the test set against anomalies "
-              "it does not hold. The val sessions also set the thresholds and stop the GRU "
-              "VAE's training, so only AUROC and AUPRC are shown; the all-abnormal test holds "
-              "these abnormal sessions too.", "",
+              "it does not hold. The val sessions also set the thresholds"
+              + (" and stop the GRU VAE's training" if args.patience else "")
+              + ", so only AUROC and AUPRC are shown; the all-abnormal test holds these "
+              "abnormal sessions too.", "",
               *table({seed: per_seed[seed][SELECTION_SET] for seed in args.seeds}, args.seeds,
                      columns=("auroc", "auprc")),
               ""]
