@@ -6,8 +6,9 @@ input is scored without any optimisation:
 
     score(x) = (1 - α) · Σ|x - G(E(x))| + α · L_D(x),   α = 0.1,
 
-with L_D either the cross-entropy σ(D(x, E(x))) should be 1 ("cross-entropy") or the L1 distance
-between D's last hidden features of (x, E(x)) and (G(E(x)), E(x)) ("feature-matching").
+with L_D either the cross-entropy σ(D(x, E(x))) should be 1 ("cross-entropy", the paper's; the
+reference code takes D of (G(E(x)), E(x)) there instead) or the L1 distance between D's last
+hidden features of (x, E(x)) and (G(E(x)), E(x)) ("feature-matching").
 
 Losses, as the BiGAN: D minimises BCE(D(x, E(x)), 1) + BCE(D(G(z), z), 0); G minimises
 BCE(D(G(z), z), 1) and E minimises BCE(D(x, E(x)), 0) (non-saturating, labels swapped); the
