@@ -248,6 +248,8 @@ _MIRRORED_STEP = """
 import json, numpy as np, tensorflow as tf, keras
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+# Deterministic kernels: the comparison is exact, so only the strategy may differ between runs.
+tf.config.experimental.enable_op_determinism()
 {setup}
 # No random draws (noise, prior samples, reparameterisation, interpolation): both strategies
 # then see the same inputs, and any difference comes from how the global batch and the losses
@@ -294,7 +296,13 @@ def check_mirrored_step_matches_default(setup: str, build: str, data: str) -> No
     script = _MIRRORED_STEP.format(setup=textwrap.dedent(setup), build=build, data=data)
     result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
                             text=True, timeout=300,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2",
+                                 # Eigen's kernels, not oneDNN's: on some CPUs oneDNN's
+                                 # float32 matmul has returned wrong values that change from
+                                 # run to run (tensorflow/tensorflow#61510). One CI run saw
+                                 # GAN+RL's default-strategy step give a gradient penalty that
+                                 # no local run reproduced; the cause was not found.
+                                 "TF_ENABLE_ONEDNN_OPTS": "0"})
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.loads(result.stdout.split("RESULT", 1)[1])
     assert out["replicas"] == 2
