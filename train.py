@@ -84,6 +84,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="export folder (default: saved_models/<model>-<dataset>)")
     parser.add_argument("--json", default=None, metavar="PATH",
                         help="also write the final metrics and run facts to PATH as JSON")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the plain baseline printed beside the model's metrics "
+                             "(IsolationForest fitted on the same normal training examples "
+                             "and scored on the same test split; series, tabular and image "
+                             "data)")
     args = parser.parse_args(argv)
     try:
         args.dataset_options = parse_assignments(args.dataset_option, "--dataset-option")
@@ -231,12 +236,20 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
     print(f"scoring the test split, stride {stride}", flush=True)
     results, _ = evaluation.evaluate(model, ds, "test", stride=stride, verbose=verbose)
     print(metrics.format_table(results, title=f"{args.model} on {ds.name} (test split)"))
+    baseline = None
+    if not args.no_baseline and ds.kind in evaluation.BASELINE_KINDS:
+        # Side by side, so that every run shows whether the model beats a plain detector.
+        forest = evaluation.isolation_forest_split(ds, "test", stride, seed=args.seed)
+        baseline = metrics.evaluate(forest.labels, forest.scores, series=ds.kind == "series")
+        print(metrics.format_table(baseline, title=f"IsolationForest on the same test split "
+                                                   f"(plain baseline, stride {stride})"))
 
     record = {"model": args.model, "dataset": ds.name, "dataset_options": args.dataset_options,
               "dataset_meta": {k: v for k, v in ds.meta.items() if k != "feature_names"},
               "seed": args.seed, "epochs": epochs, "batch_size": args.batch_size,
               "stride": stride, "quantile": args.quantile, "strategy": args.strategy,
-              "threshold": threshold, "metrics": results, "history": last,
+              "threshold": threshold, "metrics": results, "baseline_isolation_forest": baseline,
+              "history": last,
               "run_seconds": round(time.time() - started, 1)}
     record = export.export(model, output, record)  # adds threshold, config, weights digest
     if chief:

@@ -37,7 +37,7 @@ import tensorflow as tf
 import datasets
 import zoo
 from benchmarks import common
-from zoo import metrics
+from zoo import baselines, metrics
 
 PROTOCOLS = {
     "nsl-kdd": {},
@@ -68,14 +68,14 @@ def svm_scores(ds, max_train: int, seed: int) -> Callable[[np.ndarray], np.ndarr
     from sklearn.preprocessing import MinMaxScaler  # noqa: PLC0415
     from sklearn.svm import SVC  # noqa: PLC0415
 
-    rows, labels = common.flatten(ds.train.x), ds.train.known
+    rows, labels = baselines.flatten(ds.train.x), ds.train.known
     if len(rows) > max_train:  # the kernel fit is quadratic in the rows
         keep = np.random.default_rng(seed).choice(len(rows), max_train, replace=False)
         rows, labels = rows[keep], labels[keep]
     scaler = MinMaxScaler().fit(rows)
     svm = SVC(kernel="rbf", gamma="scale", class_weight="balanced").fit(scaler.transform(rows),
                                                                          labels)
-    return lambda x: svm.decision_function(scaler.transform(common.flatten(x)))
+    return lambda x: svm.decision_function(scaler.transform(baselines.flatten(x)))
 
 
 def train_anoean(ds, seed: int, args, **overrides) -> tuple[zoo.AnomalyDetector, int]:
@@ -116,9 +116,9 @@ def run_seed(name: str, seed: int, args) -> dict[str, dict[str, dict[str, float]
             normal = ds.train.x[ds.train.known == 0]
             both = np.concatenate([ds.val.x, ds.test.x])
             for method, scores in (
-                    ("OCSVM", common.ocsvm_scores(normal, both, nu=args.nu,
+                    ("OCSVM", baselines.ocsvm_scores(normal, both, nu=args.nu,
                                                   max_train=args.ocsvm_max_train, seed=seed)),
-                    ("IsolationForest", common.isolation_forest_scores(normal, both, seed))):
+                    ("IsolationForest", baselines.isolation_forest_scores(normal, both, seed))):
                 val, test = scores[:len(ds.val)], scores[len(ds.val):]
                 one_class[method] = judged(y, test, np.quantile(val, args.quantile))
         results.update(one_class)

@@ -44,6 +44,7 @@ from benchmarks import common
 from benchmarks.anoean_kdd import (METHODS, add_method_arguments, judged, svm_scores,
                                    train_anoean, val_test_scores)
 from datasets.base import Dataset, DatasetError, Split, minmax_stats
+from zoo import baselines
 
 NORMAL = -1  # the digit entry of a normal image in a test pool
 ANOMALY_SHARE = 0.2  # the anomalies' share of the test set (paper)
@@ -157,9 +158,9 @@ def run_normal_set(label: str, normal: Sequence[int], anomaly: Sequence[int],
         if not one_class:  # normal images only, and the same test for every fraction of a seed
             both = np.concatenate([run.val.x, run.test.x])
             for method, scores in (
-                    ("OCSVM", common.ocsvm_scores(ds.train.x, both, nu=args.nu,
+                    ("OCSVM", baselines.ocsvm_scores(ds.train.x, both, nu=args.nu,
                                                   max_train=args.ocsvm_max_train, seed=seed)),
-                    ("IsolationForest", common.isolation_forest_scores(ds.train.x, both, seed))):
+                    ("IsolationForest", baselines.isolation_forest_scores(ds.train.x, both, seed))):
                 val, test = scores[:len(run.val)], scores[len(run.val):]
                 one_class[method] = judged(y, test, np.quantile(val, args.quantile))
         results.update(one_class)

@@ -32,7 +32,7 @@ import datasets
 import zoo
 from benchmarks import common
 from datasets import nab, windows
-from zoo import metrics, plots
+from zoo import baselines, metrics, plots
 
 WINDOW = 60
 BATCH = 32
@@ -60,7 +60,7 @@ def train_egbad(ds, x_train: np.ndarray, seed: int, epochs: int):
                              seed=seed)
     model.build()
     model.compile()
-    history = model.fit(common.flatten(x_train), batch_size=BATCH, epochs=epochs, verbose=2)
+    history = model.fit(baselines.flatten(x_train), batch_size=BATCH, epochs=epochs, verbose=2)
     return model, history.history
 
 
@@ -84,8 +84,8 @@ def run_series(key: str, seed: int, args) -> dict:
     ganrl_seconds = time.time() - started
     egbad, egbad_history = train_egbad(ds, x_train, seed, args.epochs)
     scores = {"GAN+RL": points(ganrl_scores),
-              "EGBAD": points(egbad.score(common.flatten(x_test), batch_size=2048)),
-              "IsolationForest": points(common.isolation_forest_scores(x_train, x_test, seed))}
+              "EGBAD": points(egbad.score(baselines.flatten(x_test), batch_size=2048)),
+              "IsolationForest": points(baselines.isolation_forest_scores(x_train, x_test, seed))}
     for method, values in scores.items():
         if not np.all(np.isfinite(values)):
             raise SystemExit(f"{key}, seed {seed}: {method} gave non-finite scores")

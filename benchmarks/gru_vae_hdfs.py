@@ -24,7 +24,7 @@ Methods:
   predictions (ties broken by the worst rank); also DeepLog's own rule, a session is anomalous
   when any key is outside the top 9, which needs no calibration. For comparison, not a
   baseline of the issue: the same LSTM scored by the NLL of its least likely key.
-- One-class SVM (RBF) on per-session key-count vectors (benchmarks.common.ocsvm_scores).
+- One-class SVM (RBF) on per-session key-count vectors (benchmarks.baselines.ocsvm_scores).
 
 The bar from the issue: the GRU VAE's AUPRC above both baselines' (mean over seeds) and its F1
 at the calibrated threshold >= 0.90. DeepLog reports F1 0.96 on HDFS with its own, larger
@@ -43,7 +43,7 @@ import numpy as np
 import datasets
 import zoo
 from benchmarks import common, deeplog
-from zoo import evaluation, metrics
+from zoo import baselines, evaluation, metrics
 
 DEEPLOG_TOP_G = 9
 TEST_SETS = ("test: normal + 10% abnormal", "test: normal + all abnormal")
@@ -158,7 +158,7 @@ def run_seed(ds, full_test: tuple[np.ndarray, np.ndarray], selection_abnormal: n
             zip(("precision", "recall", "f1"), metrics.precision_recall_f1(y_test, rule)))
 
     print(f"seed {seed}: one-class SVM on key counts", flush=True)
-    add(OCSVM_SCORE, common.ocsvm_scores(key_counts(x_train, vocab_size),
+    add(OCSVM_SCORE, baselines.ocsvm_scores(key_counts(x_train, vocab_size),
                                          key_counts(x_all, vocab_size), seed=seed))
     return results
 

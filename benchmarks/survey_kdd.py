@@ -24,7 +24,7 @@ import numpy as np
 
 import datasets
 from benchmarks import common
-from zoo import metrics
+from zoo import baselines, metrics
 
 MODELS = ("anogan", "egbad", "alad", "ganomaly", "fencegan")
 PAPER = ("ALAD paper, KDD99: ALAD F1 0.950 (precision 0.943, recall 0.958); EGBAD paper: F1 "
@@ -82,7 +82,7 @@ def run_seed(seed: int, args) -> dict[str, dict[str, float]]:
                                "epochs": epochs, "score_s": time.time() - started}
             print(f"seed {seed} {method}: F1 {results[method]['f1']:.3f}, AUROC "
                   f"{results[method]['auroc']:.3f} ({seconds:.0f} s training)", flush=True)
-    forest = common.isolation_forest_scores(ds.train.x, ds.test.x, seed)
+    forest = baselines.isolation_forest_scores(ds.train.x, ds.test.x, seed)
     results["IsolationForest"] = judged(y, forest, args.percent)
     print(f"seed {seed} IsolationForest: F1 {results['IsolationForest']['f1']:.3f}", flush=True)
     results["most common record (L1)"] = judged(

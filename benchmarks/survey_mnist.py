@@ -22,7 +22,7 @@ import numpy as np
 
 import datasets
 from benchmarks import common
-from zoo import metrics, plots
+from zoo import baselines, metrics, plots
 
 MODELS = ("anogan", "egbad", "alad", "ganomaly", "fencegan", "ocgan")
 PAPER = {"KDE": 0.835, "alad": 0.491, "anogan": 0.909, "fencegan": 0.747, "ganomaly": 0.816,
@@ -68,7 +68,7 @@ def run_experiment(digit: int, seed: int, args) -> dict[str, float]:
             plots.plot_image_grid(images, folder / f"{name}.png",
                                   title=f"{name}, {what}; anomaly digit {digit}, seed {seed}, "
                                         f"{args.epochs} epochs")
-    kde, bandwidth = common.kde_scores(ds.train.x, ds.val.x, ds.test.x, seed=seed)
+    kde, bandwidth = baselines.kde_scores(ds.train.x, ds.val.x, ds.test.x, seed=seed)
     results["KDE"] = metrics.auroc(y, kde)
     print(f"digit {digit} seed {seed} KDE: AUROC {results['KDE']:.3f} (bandwidth "
           f"{bandwidth:g})", flush=True)

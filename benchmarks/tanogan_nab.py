@@ -32,7 +32,7 @@ import zoo
 from benchmarks import common
 from datasets import windows
 from datasets.base import minmax_stats
-from zoo import evaluation, metrics
+from zoo import baselines, evaluation, metrics
 
 SERIES = "nab:realKnownCause/ambient_temperature_system_failure.csv"
 PAPER = "paper (Bashar & Nayak 2020, Table 4): AUC 0.729, F1 0.609 on this series"
@@ -84,7 +84,7 @@ def run_seed(ds, seed: int, args: argparse.Namespace) -> dict[str, dict[str, flo
                 scored.labels, scored.scores, threshold=float(detector.threshold.numpy()),
                 series=True)
     x_test, _ = ds.examples("test", stride=1)
-    forest = common.isolation_forest_scores(x_train, x_test, seed)
+    forest = baselines.isolation_forest_scores(x_train, x_test, seed)
     rows["IsolationForest, test stride 1"] = point_metrics(ds.test.y, forest, 1)
     if seed == 0:
         rows["speed"] = scoring_speed(model, np.ascontiguousarray(x_test[:1000]), 20)
@@ -105,7 +105,7 @@ def run_seed_whole_series(ds, seed: int, args: argparse.Namespace) -> dict[str, 
             _, window_scores = evaluation.score_series(detector, series, stride)
             rows[f"{label}, stride {stride}"] = point_metrics(labels, window_scores, stride)
     rows["IsolationForest, stride 1"] = point_metrics(
-        labels, common.isolation_forest_scores(x_all, x_all, seed), 1)
+        labels, baselines.isolation_forest_scores(x_all, x_all, seed), 1)
     return rows
 
 

@@ -7,9 +7,11 @@ import keras
 import numpy as np
 import pytest
 
+import datasets
 import evaluate
 import train
-from zoo import export
+from zoo import evaluation, export
+from zoo import metrics as zoo_metrics
 
 TINY = ["--set", "generator_units=(8,8,8)", "--set", "discriminator_units=8",
         "--set", "inversion_steps=5",
@@ -60,6 +62,12 @@ def test_train_writes_a_complete_export(trained):
         record["dataset_meta"]["scaling"]["min"])
     assert {"tensorflow", "keras", "numpy"} <= set(metadata["versions"])
     assert 0.0 <= record["metrics"]["auroc"] <= 1.0 and "f1" in record["metrics"]
+    # The plain baseline on the same points: IsolationForest on the same windows and stride.
+    baseline = record["baseline_isolation_forest"]
+    assert baseline["n"] == record["metrics"]["n"] and "f1" not in baseline
+    forest = evaluation.isolation_forest_split(
+        datasets.load("synthetic", **record["dataset_options"]), stride=5)
+    assert baseline["auroc"] == pytest.approx(zoo_metrics.auroc(forest.labels, forest.scores))
     assert not list(output.parent.glob(".out.tmp-*")), "a staging folder was left behind"
     assert not (output.parent / "out.backup").exists(), "the training backup was not cleaned up"
 
@@ -183,9 +191,10 @@ def test_help_explains_every_flag(capsys):
 @pytest.mark.parametrize("flags", [["--mixed-precision", "float16"],
                                    ["--mixed-precision", "bfloat16"], ["--jit"]])
 def test_precision_and_jit_flags_train_and_export(flags, tmp_path):
-    record = train.run(train.parse_args([*TINY, *flags, "--epochs", "1",
+    record = train.run(train.parse_args([*TINY, *flags, "--epochs", "1", "--no-baseline",
                                          "--output", str(tmp_path / "out")]))
     assert all(np.isfinite(v) for v in record["history"].values())
+    assert record["baseline_isolation_forest"] is None  # --no-baseline
     model, metadata = export.load(tmp_path / "out")
     expected = {"--jit": "float32"}.get(flags[0], f"mixed_{flags[-1]}")
     assert model.dtype_policy.name == expected

@@ -11,7 +11,7 @@ import dataclasses
 import numpy as np
 
 from datasets import Dataset, DatasetError, windows
-from zoo import metrics
+from zoo import baselines, metrics
 from zoo.base import AnomalyDetector
 
 
@@ -70,6 +70,33 @@ def score_split(model: AnomalyDetector, ds: Dataset, split: str = "test", stride
         return SplitScores(points, np.asarray(part.y, np.int8), window_scores)
     scores = model.score(part.x, batch_size=batch_size, verbose=verbose)
     return SplitScores(scores, np.asarray(part.y, np.int8), scores)
+
+
+# Kinds whose examples mean something as flat rows to IsolationForest (log-key sessions don't).
+BASELINE_KINDS = ("series", "tabular", "image")
+
+
+def isolation_forest_split(ds: Dataset, split: str = "test", stride: int = 1,
+                           seed: int = 0) -> SplitScores:
+    """The plain baseline scored as a model is: IsolationForest fitted on the normal training
+    examples (windows at stride 1 for series) and scored on `split` (windows at `stride`,
+    mapped back to points).
+
+    Raises:
+        DatasetError: a dataset kind IsolationForest cannot take as rows (see BASELINE_KINDS).
+    """
+    if ds.kind not in BASELINE_KINDS:
+        raise DatasetError(f"no IsolationForest baseline for {ds.kind} data ({ds.name!r})")
+    x_train, y_train = ds.examples("train", stride=1)
+    x, _ = ds.examples(split, stride=stride)
+    example_scores = baselines.isolation_forest_scores(x_train[y_train == 0], x, seed)
+    part = ds.split(split)
+    scores = example_scores
+    if ds.kind == "series":
+        scores = windows.window_to_point_scores(example_scores, len(part.x),
+                                                int(ds.meta["window"]), stride)
+    return SplitScores(scores.astype(np.float32), np.asarray(part.y, np.int8),
+                       example_scores.astype(np.float32))
 
 
 def evaluate(model: AnomalyDetector, ds: Dataset, split: str = "test", stride: int = 1,

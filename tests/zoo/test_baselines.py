@@ -1,0 +1,68 @@
+"""The plain baselines run beside the zoo's models (zoo/baselines.py)."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import datasets
+from datasets import DatasetError, windows
+from tests.datasets.test_hdfs import write_hdfs
+from zoo import baselines, evaluation, metrics
+
+
+def blob_and_outliers(seed: int = 0):
+    """Normal rows from a 5-D Gaussian (train, val) and a test set whose second half lies far
+    out of it: (train, val, test, test labels)."""
+    rng = np.random.default_rng(seed)
+    train, val = rng.normal(size=(400, 5)), rng.normal(size=(100, 5))
+    test = np.concatenate([rng.normal(size=(50, 5)), rng.normal(loc=4.0, size=(50, 5))])
+    return train, val, test, np.r_[np.zeros(50), np.ones(50)].astype(np.int8)
+
+
+def test_kde_picks_the_bandwidth_that_makes_normal_val_data_likeliest():
+    train, val, test, y = blob_and_outliers()
+    scores, bandwidth = baselines.kde_scores(train, val, test, bandwidths=(0.001, 0.2, 50.0))
+    # far too narrow: val points fall between the kernels; far too wide: the density is flat
+    assert bandwidth == 0.2
+    assert metrics.auroc(y, scores) > 0.99
+
+
+def test_isolation_forest_and_kde_rank_outliers_first():
+    train, val, test, y = blob_and_outliers(1)
+    assert metrics.auroc(y, baselines.isolation_forest_scores(train, test, seed=0)) > 0.99
+    assert metrics.auroc(y, baselines.kde_scores(train, val, test)[0]) > 0.99
+
+
+def test_isolation_forest_split_scores_series_points_as_a_model_is_scored():
+    """Window scores at the test stride, mapped back to points by the max over covering windows
+    (as a model's); the spikes, level shifts and faster cycles planted in the synthetic series
+    lie far from its normal windows (0.96 measured at stride 60, seed 0)."""
+    ds = datasets.load("synthetic")
+    scored = evaluation.isolation_forest_split(ds, "test", stride=60, seed=0)
+    assert scored.scores.shape == scored.labels.shape == (len(ds.test.x),)
+    assert scored.example_scores.shape == (len(ds.examples("test", stride=60)[0]),)
+    np.testing.assert_array_equal(scored.scores, windows.window_to_point_scores(
+        scored.example_scores, len(ds.test.x), 60, 60))
+    assert metrics.auroc(scored.labels, scored.scores) > 0.9
+
+
+def test_isolation_forest_split_fits_on_normal_training_rows_only():
+    """Known anomalies marked in the training split (AnoEAN's) stay out of the baseline's fit:
+    marking every training row but a few normal ones changes what it fits on."""
+    ds = datasets.load("digits", anomaly_digits=[0])
+    marked = dataclasses.replace(ds.train, y=np.ones_like(ds.train.y))
+    marked.y[:50] = 0
+    scored = evaluation.isolation_forest_split(ds, "test", seed=0)
+    fewer = evaluation.isolation_forest_split(dataclasses.replace(ds, train=marked), "test",
+                                              seed=0)
+    assert not np.allclose(scored.scores, fewer.scores)
+    np.testing.assert_array_equal(fewer.scores, baselines.isolation_forest_scores(
+        ds.train.x[:50], ds.test.x, seed=0).astype(np.float32))
+
+
+def test_isolation_forest_split_refuses_log_key_sessions(tmp_path):
+    write_hdfs(tmp_path)
+    ds = datasets.load("hdfs", data_dir=str(tmp_path), anomaly_fraction=0.2)
+    with pytest.raises(DatasetError, match="no IsolationForest baseline for sessions"):
+        evaluation.isolation_forest_split(ds)
