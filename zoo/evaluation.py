@@ -78,18 +78,21 @@ BASELINE_KINDS = ("series", "tabular", "image")
 
 def isolation_forest_split(ds: Dataset, split: str = "test", stride: int = 1,
                            seed: int = 0) -> SplitScores:
-    """The plain baseline scored as a model is: IsolationForest fitted on the normal training
-    examples (windows at stride 1 for series) and scored on `split` (windows at `stride`,
-    mapped back to points).
+    """The plain baseline scored as a model is: IsolationForest fitted on the training examples a
+    model trains on (windows at stride 1 for series), less those marked as known anomalies, and
+    scored on `split` (windows at `stride`, mapped back to points). Like the models, it sees no
+    other training labels.
 
     Raises:
         DatasetError: a dataset kind IsolationForest cannot take as rows (see BASELINE_KINDS).
     """
     if ds.kind not in BASELINE_KINDS:
         raise DatasetError(f"no IsolationForest baseline for {ds.kind} data ({ds.name!r})")
-    x_train, y_train = ds.examples("train", stride=1)
+    x_train, _ = ds.examples("train", stride=1)
+    if ds.train.known is not None:  # series carry no marks, so windows need none
+        x_train = x_train[ds.train.known == 0]
     x, _ = ds.examples(split, stride=stride)
-    example_scores = baselines.isolation_forest_scores(x_train[y_train == 0], x, seed)
+    example_scores = baselines.isolation_forest_scores(x_train, x, seed)
     part = ds.split(split)
     scores = example_scores
     if ds.kind == "series":
