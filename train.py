@@ -86,9 +86,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="also write the final metrics and run facts to PATH as JSON")
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the plain baseline printed beside the model's metrics "
-                             "(IsolationForest fitted on the same normal training examples "
-                             "and scored on the same test split; series, tabular and image "
-                             "data)")
+                             "(IsolationForest fitted on the examples the model trains on, "
+                             "less known anomalies, and scored on the same test split; "
+                             "series, tabular and image data)")
     args = parser.parse_args(argv)
     try:
         args.dataset_options = parse_assignments(args.dataset_option, "--dataset-option")
