@@ -1,13 +1,17 @@
 """The survey's GANs on MNIST one-class (its Table 2), against a KDE baseline in the same run.
 
     python -m benchmarks.survey_mnist [--digits 0 1 ... 9] [--seeds 0 1 2] [--epochs 5]
-        [--section survey_mnist]
+        [--protocol one-anomaly|one-normal] [--section NAME]
 
-Protocol: in each experiment one digit is the anomaly and the other nine are normal. Only the
-10k t10k images are in the shared data folder, so the `mnist` loader cuts every split from
-them: of the normal digits' images a seeded 20% go to test, 10% to val and 70% to train; every
-image of the anomaly digit goes to test. AUROC on the test split, per digit and its mean, mean
-over seeds. A fixed epoch budget, no model selection on test labels. KDE: scikit-learn's
+Protocols, one experiment per digit:
+- "one-anomaly" (the default, the issue's reading of the survey's Table 2, GANomaly's setting):
+  the digit is the anomaly and the other nine are normal;
+- "one-normal" (one-class novelty detection, the setting of OCGAN's paper and of the mission's
+  "MNIST one-class, one digit normal"): the digit is normal and the other nine are anomalies.
+Only the 10k t10k images are in the shared data folder, so the `mnist` loader cuts every split
+from them: of the normal digits' images a seeded 20% go to test, 10% to val and 70% to train;
+every image of the anomaly digits goes to test. AUROC on the test split, per digit and its
+mean, mean over seeds. A fixed epoch budget, no model selection on test labels. KDE: scikit-learn's
 Gaussian KernelDensity on min-max scaled pixels, bandwidth by the likelihood of the normal val
 images. One PNG grid of generated samples per model (seed and digit of the first experiment)
 goes to docs/samples/<section>/.
@@ -27,8 +31,11 @@ from zoo import baselines, metrics, plots
 MODELS = ("anogan", "egbad", "alad", "ganomaly", "fencegan", "ocgan")
 PAPER = {"KDE": 0.835, "alad": 0.491, "anogan": 0.909, "fencegan": 0.747, "ganomaly": 0.816,
          "ocgan": 0.981}
-DEFAULT_SECTION = "survey_mnist"
-RESULT_SETTINGS = ("models", "epochs", "batch_size")  # the arguments a recorded run must share
+PROTOCOLS = {"one-anomaly": "One digit is the anomaly, the other nine normal",
+             "one-normal": "One digit is normal, the other nine anomalies"}
+DEFAULT_SECTIONS = {"one-anomaly": "survey_mnist", "one-normal": "survey_mnist_one_normal"}
+# The arguments a recorded run must share to be reused.
+RESULT_SETTINGS = ("models", "epochs", "batch_size", "protocol")
 
 
 def samples(name: str, model, x_test: np.ndarray, n: int = 32) -> tuple[np.ndarray, str]:
@@ -48,9 +55,16 @@ def samples(name: str, model, x_test: np.ndarray, n: int = 32) -> tuple[np.ndarr
     return model.scaler.inverse(made).numpy(), what
 
 
+def experiment_digits(digit: int, protocol: str) -> dict[str, list[int]]:
+    """The digit loaders' option for one experiment: `digit` as the anomaly ("one-anomaly") or
+    as the normal class ("one-normal"); the loader makes the other nine the other class."""
+    return {"anomaly_digits" if protocol == "one-anomaly" else "normal_digits": [digit]}
+
+
 def run_experiment(digit: int, seed: int, args) -> dict[str, float]:
-    """{method: test AUROC} with `digit` the anomaly class."""
-    ds = datasets.load("mnist", data_dir=args.data_dir, anomaly_digits=[digit], seed=seed)
+    """{method: test AUROC} of the experiment on `digit` under `args.protocol`."""
+    role = experiment_digits(digit, args.protocol)
+    ds = datasets.load("mnist", data_dir=args.data_dir, seed=seed, **role)
     y = ds.test.y
     results: dict[str, float] = {}
     for name in args.models:
@@ -66,8 +80,8 @@ def run_experiment(digit: int, seed: int, args) -> dict[str, float]:
             folder = common.DOCS / "samples" / args.section
             folder.mkdir(parents=True, exist_ok=True)
             plots.plot_image_grid(images, folder / f"{name}.png",
-                                  title=f"{name}, {what}; anomaly digit {digit}, seed {seed}, "
-                                        f"{args.epochs} epochs")
+                                  title=f"{name}, {what}; {next(iter(role))[:-1].replace('_', ' ')} "
+                                        f"{digit}, seed {seed}, {args.epochs} epochs")
     kde, bandwidth = baselines.kde_scores(ds.train.x, ds.val.x, ds.test.x, seed=seed)
     results["KDE"] = metrics.auroc(y, kde)
     print(f"digit {digit} seed {seed} KDE: AUROC {results['KDE']:.3f} (bandwidth "
@@ -103,23 +117,30 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS),
                         help="zoo models to run (their image variants)")
     parser.add_argument("--digits", type=int, nargs="+", default=list(range(10)),
-                        help="anomaly digits, one experiment each")
+                        help="one experiment each, with this digit the anomaly (or the normal "
+                             "one, --protocol one-normal)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds")
     parser.add_argument("--epochs", type=int, default=5,
                         help="training epochs for every model (a fixed budget)")
     parser.add_argument("--batch-size", type=int, default=64, help="batch size")
+    parser.add_argument("--protocol", choices=PROTOCOLS, default="one-anomaly",
+                        help="one-anomaly: each digit in turn is the anomaly, the rest normal; "
+                             "one-normal: each digit in turn is normal, the rest anomalies")
     parser.add_argument("--data-dir", default=None, help="folder of the real datasets")
     parser.add_argument("--reuse-recorded", action="store_true",
                         help="reuse the (digit, seed) runs that the section's JSON under "
                              "docs/results/ holds from an earlier run with the same models, "
                              "epochs and batch size (each run is seeded and reproduces exactly) "
                              "instead of training them again; the section names the runs reused")
-    parser.add_argument("--section", default=DEFAULT_SECTION,
+    parser.add_argument("--section", default=None,
                         help="name of this run's section of docs/RESULTS.md, of its JSON under "
-                             "docs/results/ and of its sample grids' folder under docs/samples/: "
-                             "another name keeps the main table (e.g. for a longer budget on a "
-                             "few digits)")
+                             "docs/results/ and of its sample grids' folder under docs/samples/ "
+                             "(default: survey_mnist, or survey_mnist_one_normal for that "
+                             "protocol): another name keeps the main table (e.g. for a longer "
+                             "budget on a few digits)")
     args = parser.parse_args()
+    default_section = DEFAULT_SECTIONS[args.protocol]
+    args.section = args.section or default_section
 
     started = time.time()
     runs, reused, recorded_command = run_or_reuse(args)
@@ -133,7 +154,8 @@ def main() -> None:
         return [float(np.mean([runs[d][s][method] for d in args.digits])) for s in args.seeds]
 
     title = "The survey's GANs on MNIST one-class" + (
-        "" if args.section == DEFAULT_SECTION else f" ({args.section})")
+        " (one digit normal)" if args.protocol == "one-normal" else "") + (
+        "" if args.section == default_section else f" ({args.section})")
     lines = [f"## {title}", "",
              f"Command: `{common.command()}`; seeds {args.seeds}; machine: {common.machine()}; "
              f"{minutes:.0f} min in all.", "",
@@ -142,7 +164,7 @@ def main() -> None:
                 f"{sorted({seed for _, seed in reused})} of digits "
                 f"{sorted({digit for digit, _ in reused})} ({len(reused)} runs); the minutes "
                 "above are this command's.", ""] if reused else []),
-             "One digit is the anomaly, the other nine normal. Only the 10k t10k images are "
+             f"{PROTOCOLS[args.protocol]}. Only the 10k t10k images are "
              "available here: the splits are cut inside them (normal digits: 70% train, 10% "
              "val, 20% test; all anomaly-digit images in test). Test AUROC; cells are means "
              "over seeds, the last column the mean over digits ± its std over seeds. Every "

@@ -211,6 +211,35 @@ def point_adjust(labels, predicted) -> np.ndarray:
     return predicted | (labels & (hits[segment] > 0))
 
 
+def oracle_point_adjusted_balanced_accuracy(labels, scores) -> tuple[float, float]:
+    """The best balanced accuracy of point-adjusted decisions over every threshold: TAnoGAN's
+    reported "AUC", made threshold-free by taking the most favourable threshold.
+
+    TAnoGAN's reference notebook (mdabashar/TAnoGAN) flags the windows of a series whose score
+    passes a fixed threshold, point-adjusts them (a run of anomalous windows counts as wholly
+    flagged when one is) and reports `roc_auc_score(actual, predicted)` on those 0/1 decisions,
+    which equals the balanced accuracy (TPR + TNR) / 2. Its threshold was set by hand on the
+    scored series; this takes the best one instead, so the number is an oracle, never a
+    headline, and an upper bound of what that metric gives any fixed threshold.
+
+    Args:
+        labels: int or bool [n], 1 = anomaly, in time order; both classes present.
+        scores: float [n], higher = more anomalous.
+
+    Returns:
+        (balanced_accuracy, threshold): flagging scores >= threshold, one of the scores; the
+        highest threshold wins a tie, as in `best_f1`.
+    """
+    labels, scores = _check(labels, scores)
+    best, best_threshold = -1.0, float("nan")
+    for threshold in np.unique(scores):
+        adjusted = point_adjust(labels, scores >= threshold)
+        value = 0.5 * (adjusted[labels].mean() + (~adjusted[~labels]).mean())
+        if value >= best:
+            best, best_threshold = float(value), float(threshold)
+    return best, best_threshold
+
+
 def evaluate(labels, scores, threshold: float | None = None, top_percent: float | None = None,
              series: bool = False) -> dict[str, float]:
     """Every metric the zoo reports for one set of scores, threshold-free ones first.

@@ -192,3 +192,26 @@ def test_format_table_aligns_values_and_labels_the_oracle_and_point_adjusted_row
 def test_evaluate_refuses_bad_input(labels, scores, message):
     with pytest.raises(ValueError, match=message):
         metrics.evaluate(labels, scores)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_oracle_point_adjusted_balanced_accuracy_is_the_best_sklearn_auc_of_adjusted_decisions(
+        seed):
+    # TAnoGAN's notebook reports roc_auc_score(actual, point-adjusted 0/1 decisions); the oracle
+    # is that value at the best threshold, found here by brute force with scikit-learn.
+    labels, scores = _case(seed + 3)
+    expected = max(sk.roc_auc_score(labels, metrics.point_adjust(labels, scores >= t))
+                   for t in np.unique(scores))
+    value, threshold = metrics.oracle_point_adjusted_balanced_accuracy(labels, scores)
+    assert value == pytest.approx(expected, abs=1e-12)
+    assert sk.roc_auc_score(labels, metrics.point_adjust(labels, scores >= threshold)) == (
+        pytest.approx(value, abs=1e-12))
+
+
+def test_oracle_point_adjusted_balanced_accuracy_credits_a_whole_segment_for_one_hit():
+    # One flagged window in a run of three anomalous ones counts as all three: TPR 1, and the
+    # one normal window scored above it costs a quarter of the TNR.
+    labels = [0, 0, 1, 1, 1, 0, 0, 0]
+    scores = [0.1, 0.9, 0.2, 0.8, 0.3, 0.0, 0.1, 0.2]
+    assert metrics.oracle_point_adjusted_balanced_accuracy(labels, scores) == (
+        pytest.approx(0.5 * (1.0 + 4 / 5)), 0.8)
