@@ -1,7 +1,7 @@
 """EGBAD on KDD99, epoch by epoch: which validation criterion sees its generator collapse?
 
     python -m benchmarks.egbad_kdd_trace [--seed 0] [--epochs 16] [--learning-rate 1e-5]
-        [--raw-features]
+        [--raw-features] [--linear-generator]
 
 A diagnostic, not a method: EGBAD (the zoo's dense KDD99 variant, batch 50) trains on the ALAD
 protocol's training records (see benchmarks/survey_kdd.py) for a fixed number of epochs, and
@@ -16,7 +16,9 @@ after each one the script records
   printed for the diagnosis only; no model is chosen by them.
 
 With --raw-features the model gets no min-max scaling (`scaling=None`): the features as the
-file has them, as the reference code ends up training (its scaler's output is discarded).
+file has them, as the reference code ends up training (its scaler's output is discarded). With
+--linear-generator G ends in a linear layer, as the reference's does; both together are the
+reference code's setting.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ from zoo.losses import per_example_absolute_error
 
 
 def trace(seed: int, epochs: int, learning_rate: float, data_dir: str | None,
-          raw_features: bool = False) -> tuple[list[dict], int, int]:
+          raw_features: bool = False,
+          linear_generator: bool = False) -> tuple[list[dict], int, int]:
     """The per-epoch records, the number of val records and of distinct ones."""
     ds = datasets.load("kdd99", data_dir=data_dir, seed=seed)
     val = ds.val.x
@@ -45,7 +48,9 @@ def trace(seed: int, epochs: int, learning_rate: float, data_dir: str | None,
     most_common = rows[counts.argmax()][None]
     keras.utils.set_random_seed(seed)
     unscaled = {"scaling": None} if raw_features else {}
-    model = zoo.get("egbad").for_dataset(ds, seed=seed, learning_rate=learning_rate, **unscaled)
+    model = zoo.get("egbad").for_dataset(
+        ds, seed=seed, learning_rate=learning_rate,
+        generator_activation="linear" if linear_generator else "tanh", **unscaled)
     model.compile()
     records: list[dict] = []
 
@@ -88,17 +93,22 @@ def main() -> None:
                         help="Adam's learning rate (the reference code's 1e-5)")
     parser.add_argument("--raw-features", action="store_true",
                         help="no min-max scaling: the features as the file has them")
+    parser.add_argument("--linear-generator", action="store_true",
+                        help="G ends in a linear layer (the reference code's) instead of tanh")
     parser.add_argument("--data-dir", default=None, help="folder of the real datasets")
     args = parser.parse_args()
     started = time.time()
     records, n_val, n_distinct = trace(args.seed, args.epochs, args.learning_rate, args.data_dir,
-                                       args.raw_features)
+                                       args.raw_features, args.linear_generator)
     features = "unscaled features" if args.raw_features else "features min-max scaled"
+    if args.linear_generator:
+        features += ", linear generator output"
     minutes = (time.time() - started) / 60
     lines = [f"## EGBAD on KDD99, epoch by epoch, {features} (a diagnostic of its collapse)", "",
              f"Command: `{common.command()}`; seed {args.seed}; machine: {common.machine()}; "
              f"{minutes:.0f} min.", "",
-             f"EGBAD's dense KDD99 variant, learning rate {args.learning_rate:g}, batch 50, "
+             f"EGBAD's dense KDD99 variant ({'linear' if args.linear_generator else 'tanh'} "
+             f"generator output), learning rate {args.learning_rate:g}, batch 50, "
              f"every epoch run. Validation: the {n_val} normal val records, of which "
              f"{n_distinct} distinct. 'distance to the most common record': mean |G(E(x)) - "
              "smurf record| per feature over the distinct val records (0 = every "
@@ -115,7 +125,8 @@ def main() -> None:
             for key in ("val_reconstruction", "distinct_val_reconstruction")}
     lines += ["", f"Lowest val reconstruction: epoch {best['val_reconstruction']}; lowest "
               f"distinct val reconstruction: epoch {best['distinct_val_reconstruction']}."]
-    name = "egbad_kdd_trace_raw" if args.raw_features else "egbad_kdd_trace"
+    name = ("egbad_kdd_trace" + ("_raw" if args.raw_features else "")
+            + ("_linear" if args.linear_generator else ""))
     common.write_section(name, "\n".join(lines),
                          {"command": common.command(), "machine": common.machine(),
                           "args": vars(args), "records": records})

@@ -140,8 +140,9 @@ def encoder_network(example_shape: Sequence[int], latent_dim: int, hidden: Seque
 
 
 def decoder_network(example_shape: Sequence[int], latent_dim: int, hidden: Sequence[int],
-                    name: str) -> keras.Sequential:
-    """z [batch, latent_dim] -> x [batch, *example_shape] in [-1, 1] (tanh): a GAN generator.
+                    name: str, output_activation: Activation = "tanh") -> keras.Sequential:
+    """z [batch, latent_dim] -> x [batch, *example_shape]: a GAN generator, its outputs in
+    [-1, 1] with the default tanh (the range the zoo scales inputs onto).
 
     Rows: Dense(ReLU) layers of widths `hidden`, then Dense(features). Images, as DCGAN: a
     Dense projection to a (height, width) / 2**len(hidden) grid of hidden[0] channels, then 4x4
@@ -152,7 +153,8 @@ def decoder_network(example_shape: Sequence[int], latent_dim: int, hidden: Seque
     if len(example_shape) == 1:
         return keras.Sequential(
             [dense_stack(hidden, name=f"{name}_body", activation="relu"),
-             layers.Dense(example_shape[0], activation="tanh", name=f"{name}_output")],
+             layers.Dense(example_shape[0], activation=output_activation,
+                          name=f"{name}_output")],
             name=name)
     height, width, channels = example_shape
     factor = 2 ** len(hidden)
@@ -167,7 +169,7 @@ def decoder_network(example_shape: Sequence[int], latent_dim: int, hidden: Seque
                   layers.BatchNormalization(synchronized=True, name=f"{name}_bn_{i}"),
                   layers.ReLU()]
     stack.append(layers.Conv2DTranspose(channels, 4, strides=2, padding="same",
-                                        activation="tanh", name=f"{name}_output"))
+                                        activation=output_activation, name=f"{name}_output"))
     return keras.Sequential(stack, name=name)
 
 

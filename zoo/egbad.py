@@ -18,9 +18,11 @@ Architectures (the reference code's): rows (KDD99), G Dense 64 → 128 → featu
 latent 32, D x-branch Dense 128, z-branch Dense 128, joint Dense 128; Adam, learning rate 1e-5,
 β1 0.5, batches of 50. Departures: the reference puts dropout (0.2) after each of D's layers,
 uses LeakyReLU slope 0.1 (here 0.2, the zoo's one for every discriminator), ends G in a linear
-layer (here tanh, as the inputs are scaled into [-1, 1]) and scores with exponential moving
-averages of the weights (decay 0.9999); here D has no dropout and the weights are scored as
-trained. Images: the same shape of networks in DCGAN form, smaller than the
+layer (here tanh by default, as the inputs are scaled into [-1, 1]; `generator_activation=
+"linear"` gives the reference's) and scores with exponential moving averages of the weights
+(decay 0.9999); here D has no dropout and the weights are scored as trained. The reference's
+KDD99 loader also discards its min-max scaler's output, so the paper's EGBAD trained on unscaled
+features: `scaling=None` with a linear G is that setting. Images: the same shape of networks in DCGAN form, smaller than the
 reference's (which is sized for a GPU): G Dense → 7x7x64 → 14x14x32 → 28x28 up-convolutions, E
 and D's x-branch 4x4 stride-2 convolutions with 32 and 64 filters, latent 32, learning rate 2e-4.
 """
@@ -39,6 +41,7 @@ from zoo.losses import (global_mean, per_example_absolute_error, per_example_l1,
                         sigmoid_cross_entropy)
 
 SCORE_METHODS = ("cross-entropy", "feature-matching")
+GENERATOR_ACTIVATIONS = ("tanh", "linear")
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -57,6 +60,8 @@ class EGBAD(LatentGAN):
             the feature-matching score.
         score_weight: α, the weight of the discriminator term of the score.
         score_method: "cross-entropy" or "feature-matching" (see the module docstring).
+        generator_activation: G's output, "tanh" (onto the scaled inputs' [-1, 1]) or
+            "linear" (the reference code's, for unscaled features).
         latent_dim, learning_rate, beta_1, scaling, seed, **kwargs: see LatentGAN.
 
     Example:
@@ -80,8 +85,9 @@ class EGBAD(LatentGAN):
                  discriminator_hidden: Sequence[int] = (128,),
                  discriminator_latent_hidden: Sequence[int] = (128,),
                  discriminator_joint_hidden: Sequence[int] = (128,), score_weight: float = 0.1,
-                 score_method: str = "feature-matching", learning_rate: float = 1e-5,
-                 beta_1: float = 0.5, scaling: dict | None = None, seed: int = 0, **kwargs):
+                 score_method: str = "feature-matching", generator_activation: str = "tanh",
+                 learning_rate: float = 1e-5, beta_1: float = 0.5, scaling: dict | None = None,
+                 seed: int = 0, **kwargs):
         kwargs.setdefault("name", "egbad")
         super().__init__(example_shape=example_shape, latent_dim=latent_dim,
                          learning_rate=learning_rate, beta_1=beta_1, scaling=scaling, seed=seed,
@@ -96,10 +102,16 @@ class EGBAD(LatentGAN):
         if self.score_method not in SCORE_METHODS:
             raise DetectorError(f"score_method must be one of {', '.join(SCORE_METHODS)}, got "
                                 f"{self.score_method!r}")
+        self.generator_activation = str(generator_activation)
+        if self.generator_activation not in GENERATOR_ACTIVATIONS:
+            raise DetectorError(f"generator_activation must be one of "
+                                f"{', '.join(GENERATOR_ACTIVATIONS)}, got "
+                                f"{self.generator_activation!r}")
         check_gan_shape(self.example_shape, self.generator_hidden, "EGBAD's generator")
 
         self.generator = decoder_network(self.example_shape, self.latent_dim,
-                                         self.generator_hidden, name="generator")
+                                         self.generator_hidden, name="generator",
+                                         output_activation=self.generator_activation)
         self.encoder = encoder_network(self.example_shape, self.latent_dim, self.encoder_hidden,
                                        name="encoder")
         self.discriminator = PairCritic(
@@ -110,7 +122,8 @@ class EGBAD(LatentGAN):
     @classmethod
     def dataset_defaults(cls, ds) -> dict[str, Any]:
         common = {"example_shape": ds.example_shape, "latent_dim": 32, "score_weight": 0.1,
-                  "score_method": "feature-matching", "beta_1": 0.5,
+                  "score_method": "feature-matching", "generator_activation": "tanh",
+                  "beta_1": 0.5,
                   "scaling": ds.meta["scaling"], "seed": 0}
         if ds.kind == "tabular":
             return {**common, "generator_hidden": (64, 128), "encoder_hidden": (64,),
@@ -189,4 +202,5 @@ class EGBAD(LatentGAN):
                 "discriminator_hidden": list(self.discriminator_hidden),
                 "discriminator_latent_hidden": list(self.discriminator_latent_hidden),
                 "discriminator_joint_hidden": list(self.discriminator_joint_hidden),
-                "score_weight": self.score_weight, "score_method": self.score_method}
+                "score_weight": self.score_weight, "score_method": self.score_method,
+                "generator_activation": self.generator_activation}

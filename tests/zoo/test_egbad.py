@@ -52,10 +52,24 @@ def test_shifted_images_score_above_normal_ones(digits):
     helpers.check_shifted_digits_score_above_normal(EGBAD, TINY_IMAGES, digits)
 
 
+def test_a_linear_generator_reaches_unscaled_values_and_round_trips():
+    # The reference code's setting: unscaled features, so G must reach beyond tanh's [-1, 1].
+    model = EGBAD(example_shape=(6,), generator_activation="linear", **TINY_ROWS)
+    model.build()
+    far = model.generator(np.full((4, 4), 50.0, np.float32)).numpy()
+    assert np.abs(far).max() > 1.0
+    assert EGBAD.from_config(model.get_config()).generator_activation == "linear"
+    tanh = EGBAD(example_shape=(6,), **TINY_ROWS)
+    tanh.build()
+    assert np.abs(tanh.generator(np.full((4, 4), 50.0, np.float32)).numpy()).max() <= 1.0
+
+
 def test_bad_construction_is_refused_clearly(digits):
     with pytest.raises(DetectorError, match="score_method must be one of cross-entropy, "
                                             "feature-matching"):
         EGBAD(example_shape=(6,), score_method="l2")
+    with pytest.raises(DetectorError, match="generator_activation must be one of tanh, linear"):
+        EGBAD(example_shape=(6,), generator_activation="relu")
     with pytest.raises(DetectorError, match="images of 8x8 cannot go through 4 stride-2 layers"):
         EGBAD.for_dataset(digits, generator_hidden=(8, 8, 8, 8))
     with pytest.raises(DetectorError, match="rows \\[features\\] or images"):
