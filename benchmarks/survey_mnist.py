@@ -11,10 +11,10 @@ Protocols, one experiment per digit:
 Only the 10k t10k images are in the shared data folder, so the `mnist` loader cuts every split
 from them: of the normal digits' images a seeded 20% go to test, 10% to val and 70% to train;
 every image of the anomaly digits goes to test. AUROC on the test split, per digit and its
-mean, mean over seeds. A fixed epoch budget, no model selection on test labels. KDE: scikit-learn's
-Gaussian KernelDensity on min-max scaled pixels, bandwidth by the likelihood of the normal val
-images. One PNG grid of generated samples per model (seed and digit of the first experiment)
-goes to docs/samples/<section>/.
+mean, mean over seeds. A fixed epoch budget, no model selection on test labels. KDE:
+scikit-learn's Gaussian KernelDensity on min-max scaled pixels, bandwidth by the likelihood of
+the normal val images. One PNG grid of generated samples per model (seed and digit of the
+first experiment) goes to docs/samples/<section>/.
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ def experiment_digits(digit: int, protocol: str) -> dict[str, list[int]]:
 
 def run_experiment(digit: int, seed: int, args) -> dict[str, float]:
     """{method: test AUROC} of the experiment on `digit` under `args.protocol`."""
-    role = experiment_digits(digit, args.protocol)
-    ds = datasets.load("mnist", data_dir=args.data_dir, seed=seed, **role)
+    ds = datasets.load("mnist", data_dir=args.data_dir, seed=seed,
+                       **experiment_digits(digit, args.protocol))
     y = ds.test.y
     results: dict[str, float] = {}
     for name in args.models:
@@ -80,7 +80,7 @@ def run_experiment(digit: int, seed: int, args) -> dict[str, float]:
             folder = common.DOCS / "samples" / args.section
             folder.mkdir(parents=True, exist_ok=True)
             plots.plot_image_grid(images, folder / f"{name}.png",
-                                  title=f"{name}, {what}; {next(iter(role))[:-1].replace('_', ' ')} "
+                                  title=f"{name}, {what}; {args.protocol} protocol, digit "
                                         f"{digit}, seed {seed}, {args.epochs} epochs")
     kde, bandwidth = baselines.kde_scores(ds.train.x, ds.val.x, ds.test.x, seed=seed)
     results["KDE"] = metrics.auroc(y, kde)

@@ -22,9 +22,10 @@ layer (here tanh by default, as the inputs are scaled into [-1, 1]; `generator_a
 "linear"` gives the reference's) and scores with exponential moving averages of the weights
 (decay 0.9999); here D has no dropout and the weights are scored as trained. The reference's
 KDD99 loader also discards its min-max scaler's output, so the paper's EGBAD trained on unscaled
-features: `scaling=None` with a linear G is that setting. Images: the same shape of networks in DCGAN form, smaller than the
-reference's (which is sized for a GPU): G Dense → 7x7x64 → 14x14x32 → 28x28 up-convolutions, E
-and D's x-branch 4x4 stride-2 convolutions with 32 and 64 filters, latent 32, learning rate 2e-4.
+features: `scaling=None` with a linear G is that setting. Images: the same shape of networks in
+DCGAN form, smaller than the reference's (which is sized for a GPU): G Dense → 7x7x64 →
+14x14x32 → 28x28 up-convolutions, E and D's x-branch 4x4 stride-2 convolutions with 32 and 64
+filters, latent 32, learning rate 2e-4.
 """
 
 from __future__ import annotations
