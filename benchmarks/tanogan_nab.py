@@ -114,10 +114,10 @@ def run_seed_whole_series(ds, seed: int, args: argparse.Namespace) -> dict[str, 
         detector = trained(name, ds, x_all, seed, epochs, calibrate=False, **whole)
         for stride in (60, 1):
             _, window_scores = evaluation.score_series(detector, series, stride)
-            rows[f"{label}, stride {stride}"] = point_metrics(labels, window_scores, stride)
+            row = point_metrics(labels, window_scores, stride)
             if stride == 60:
-                rows[f"{label}, stride {stride}"]["paper_metric"] = paper_window_metric(
-                    labels, window_scores)
+                row["paper_metric"] = paper_window_metric(labels, window_scores)
+            rows[f"{label}, stride {stride}"] = row
     forest = baselines.isolation_forest_scores(x_all, x_all, seed)
     every_60th = windows.window_starts(len(series), 60, 60)  # x_all holds every stride-1 window
     rows["IsolationForest, stride 60"] = {

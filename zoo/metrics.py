@@ -220,7 +220,9 @@ def oracle_point_adjusted_balanced_accuracy(labels, scores) -> tuple[float, floa
     flagged when one is) and reports `roc_auc_score(actual, predicted)` on those 0/1 decisions,
     which equals the balanced accuracy (TPR + TNR) / 2. Its threshold was set by hand on the
     scored series; this takes the best one instead, so the number is an oracle, never a
-    headline, and an upper bound of what that metric gives any fixed threshold.
+    headline, and an upper bound of what that metric gives any fixed threshold. It tries every
+    distinct score as the threshold, O(n) each: meant for a series' windows (121 at stride 60 on
+    a NAB series), not for hundreds of thousands of examples.
 
     Args:
         labels: int or bool [n], 1 = anomaly, in time order; both classes present.
