@@ -117,6 +117,12 @@ def attack_type(labels: pd.Series) -> np.ndarray:
     return labels.str.rstrip(".").to_numpy(str)
 
 
+def attack_types_named(names: Sequence[str]) -> set[str]:
+    """The attack types that `names` (types, or categories: keys of ATTACK_CATEGORIES) stand
+    for, without KDD99's trailing dot."""
+    return {t for n in names for t in ATTACK_CATEGORIES.get(n, (n.rstrip("."),))}
+
+
 def add_known_anomalies(train_normal: np.ndarray, pool: np.ndarray, pool_types: np.ndarray,
                         test_types: np.ndarray, *, fraction: float,
                         known_attacks: Sequence[str] | None,
@@ -151,8 +157,7 @@ def add_known_anomalies(train_normal: np.ndarray, pool: np.ndarray, pool_types: 
             raise DatasetError(f"known_attacks {unknown} are neither attack categories "
                                f"({', '.join(ATTACK_CATEGORIES)}) nor attack types of the "
                                f"training records ({', '.join(present)})")
-        chosen = {t for n in names for t in ATTACK_CATEGORIES.get(n, (n.rstrip("."),))}
-        allowed = [t for t in present if t in chosen]
+        allowed = [t for t in present if t in attack_types_named(names)]
     candidates = np.flatnonzero(np.isin(pool_types, allowed))
     count = round(fraction * len(train_normal))
     if count > len(candidates):
@@ -284,6 +289,38 @@ def _check_known_options(fraction: float | None, known_attacks: Sequence[str] | 
                            "known_anomaly_fraction too")
 
 
+NSL_KDD_TRAILING = ("label", "difficulty")
+
+
+def read_nsl_kdd_train(data_dir: str | None) -> tuple[Path, pd.DataFrame, ConnectionEncoding]:
+    """KDDTrain+: (its path, its records, the feature encoding fitted on them)."""
+    path = require_file(resolve_data_dir(data_dir) / "nsl_kdd" / "KDDTrain+.txt.gz",
+                        NSL_KDD_ORIGIN)
+    records = read_records(path, NSL_KDD_TRAILING)
+    return path, records, ConnectionEncoding.fit(records, NSL_KDD_CATEGORICAL)
+
+
+def nsl_kdd_training_attacks(data_dir: str | None, attacks: Sequence[str]) -> np.ndarray:
+    """KDDTrain+'s records of some attack types, encoded as `load_nsl_kdd` encodes every split:
+    float32 [n, 122].
+
+    For choices that must not see KDDTest+: with `known_attacks` drawing the known anomalies from
+    other types, these records are attacks the model was never shown, as KDDTest+'s new types are.
+
+    Args:
+        attacks: attack types (e.g. "guess_passwd") or categories ("dos", "probe", "r2l", "u2r").
+
+    Raises:
+        DatasetError: no record of KDDTrain+ is of those types.
+        DataFileNotFoundError: the file is missing.
+    """
+    path, records, encoding = read_nsl_kdd_train(data_dir)
+    chosen = np.isin(attack_type(records["label"]), sorted(attack_types_named(attacks)))
+    if not chosen.any():
+        raise DatasetError(f"no record of KDDTrain+ is an attack of {list(attacks)}")
+    return encoding.transform(records[chosen], str(path))
+
+
 def load_nsl_kdd(arg: str | None, data_dir: str | None, *, seed: int = 42,
                  val_fraction: float = 0.1, test_file: str = "KDDTest+",
                  known_anomaly_fraction: float | None = None,
@@ -314,13 +351,9 @@ def load_nsl_kdd(arg: str | None, data_dir: str | None, *, seed: int = 42,
         raise DatasetError(f"nsl-kdd test_file must be one of {', '.join(NSL_KDD_TEST_FILES)}, "
                            f"got {test_file!r}")
     _check_known_options(known_anomaly_fraction, known_attacks)
-    folder = resolve_data_dir(data_dir) / "nsl_kdd"
-    train_path = require_file(folder / "KDDTrain+.txt.gz", NSL_KDD_ORIGIN)
-    test_path = require_file(folder / f"{test_file}.txt.gz", NSL_KDD_ORIGIN)
-    trailing = ("label", "difficulty")
-    records = read_records(train_path, trailing)
-    test_records = read_records(test_path, trailing)
-    encoding = ConnectionEncoding.fit(records, NSL_KDD_CATEGORICAL)
+    train_path, records, encoding = read_nsl_kdd_train(data_dir)
+    test_path = require_file(train_path.parent / f"{test_file}.txt.gz", NSL_KDD_ORIGIN)
+    test_records = read_records(test_path, NSL_KDD_TRAILING)
 
     is_attack = (records["label"] != "normal").to_numpy()
     normal = records[~is_attack]

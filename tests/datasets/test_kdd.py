@@ -227,6 +227,19 @@ def test_nsl_kdd_adds_a_seeded_sample_of_training_attacks_as_known_anomalies(tin
                for o in others)
 
 
+def test_nsl_kdd_training_attacks_are_encoded_as_the_splits(tiny_nsl):
+    ds = kdd.load_nsl_kdd(None, str(tiny_nsl), known_anomaly_fraction=0.2)
+    for names in (["dos"], ["neptune"]):
+        attacks = kdd.nsl_kdd_training_attacks(str(tiny_nsl), names)
+        # duration = record index; every third record of the file is a neptune attack
+        assert sorted(attacks[:, 0].astype(int)) == list(range(0, 30, 3))
+        assert attacks.shape[1] == ds.train.x.shape[1]
+    known = ds.train.x[ds.train.known == 1]
+    np.testing.assert_array_equal(known, attacks[np.isin(attacks[:, 0], known[:, 0])])
+    with pytest.raises(DatasetError, match=r"no record of KDDTrain\+ is an attack of \['r2l'\]"):
+        kdd.nsl_kdd_training_attacks(str(tiny_nsl), ["r2l"])
+
+
 def test_zero_known_anomalies_still_mark_the_training_rows(tiny_nsl):
     ds = kdd.load_nsl_kdd(None, str(tiny_nsl), known_anomaly_fraction=0.0)
     assert len(ds.train) == 18 and ds.train.known is not None and ds.train.known.sum() == 0

@@ -130,11 +130,14 @@ def test_paper_architectures():
     assert model.encoder.layers[-1].units == model.latent_dim
     assert [layer.units for layer in model.discriminator.layers[0].layers] == [32, 16]
     assert model.discriminator.layers[-1].units == 1
+    # n_D: chosen on NSL-KDD without test labels (benchmarks/anoean_selection.py)
+    assert model.discriminator_steps == 5 and model.latent_dim == 32
     model.compile()
     assert float(model.encoder_optimizer.learning_rate) == pytest.approx(1e-3)
     assert float(model.discriminator_optimizer.beta_1) == pytest.approx(0.5)
 
     images = zoo.get("anoean").for_dataset(datasets.load("digits", normal_digits=[0]))
+    assert images.discriminator_steps == 1 and images.latent_dim == 32
     convs = images.encoder.layers[0].layers[:-1]
     assert [(c.filters, c.kernel_size, c.strides) for c in convs] == [
         (32, (4, 4), (2, 2)), (64, (4, 4), (2, 2)), (128, (4, 4), (2, 2))]
