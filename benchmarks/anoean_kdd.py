@@ -216,10 +216,10 @@ def main() -> None:
              "The model's default n_D for tabular data (5) was chosen without test labels, "
              "on attack types of KDDTrain+ that no known anomaly shows: "
              "benchmarks/anoean_selection.py and its sections. Its default d = 32 was chosen "
-             "on KDDTest+'s labels (at n_D = 1), so its NSL-KDD rows are optimistic by that "
-             "choice; the same label-free selection prefers d = 8 (run with --latent-dim 8 in "
-             "its own section), and benchmarks/anoean_d_selection.py shows a choice of d on "
-             "held-out known anomalies.", ""]
+             "on KDDTest+'s labels (at n_D = 1), so NSL-KDD rows at d = 32 are optimistic by "
+             "that choice; the same label-free selection prefers d = 8 (run with --latent-dim "
+             "8 in its own section), and benchmarks/anoean_d_selection.py shows a choice of d "
+             "on held-out known anomalies.", ""]
     for name, per_seed in per_dataset.items():
         lines += table(name, per_seed, args) + [""]
     common.write_section(args.section, "\n".join(lines),

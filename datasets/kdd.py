@@ -44,6 +44,7 @@ KDD99_CATEGORICAL = ("protocol_type", "service", "flag", "land", "logged_in", "i
                      "is_guest_login")
 NSL_KDD_CATEGORICAL = ("protocol_type", "service", "flag")
 NSL_KDD_TEST_FILES = ("KDDTest+", "KDDTest-21")
+NSL_KDD_TRAILING = ("label", "difficulty")  # the columns after the 41 features
 KDD99_NORMAL_CLASSES = ("alad", "real")
 # The four attack categories of the KDD Cup 99 task, for the 22 attack types of the training
 # files (the 10% file and KDDTrain+); the test files add 17 types seen in no training file.
@@ -289,9 +290,6 @@ def _check_known_options(fraction: float | None, known_attacks: Sequence[str] | 
                            "known_anomaly_fraction too")
 
 
-NSL_KDD_TRAILING = ("label", "difficulty")
-
-
 def read_nsl_kdd_train(data_dir: str | None) -> tuple[Path, pd.DataFrame, ConnectionEncoding]:
     """KDDTrain+: (its path, its records, the feature encoding fitted on them)."""
     path = require_file(resolve_data_dir(data_dir) / "nsl_kdd" / "KDDTrain+.txt.gz",
@@ -302,7 +300,7 @@ def read_nsl_kdd_train(data_dir: str | None) -> tuple[Path, pd.DataFrame, Connec
 
 def nsl_kdd_training_attacks(data_dir: str | None, attacks: Sequence[str]) -> np.ndarray:
     """KDDTrain+'s records of some attack types, encoded as `load_nsl_kdd` encodes every split:
-    float32 [n, 122].
+    float32 [n, features] (122 features for the published files).
 
     For choices that must not see KDDTest+: with `known_attacks` drawing the known anomalies from
     other types, these records are attacks the model was never shown, as KDDTest+'s new types are.
