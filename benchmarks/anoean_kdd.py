@@ -213,8 +213,9 @@ def main() -> None:
              f"most {args.ocsvm_max_train} normal training rows. SVM: RBF SVC with balanced "
              f"class weights on at most {args.svm_max_train} training rows (none with 0 known "
              f"anomalies: one class). IsolationForest: scikit-learn defaults, normal rows.", "",
-             "The model's default n_D for tabular data (5) was chosen without test labels, "
-             "on attack types of KDDTrain+ that no known anomaly shows: "
+             f"The model's default n_D for tabular data ({first['discriminator_steps']}) was "
+             "chosen without test labels, on attack types of KDDTrain+ that no known anomaly "
+             "shows: "
              "benchmarks/anoean_selection.py and its sections. Its default d = 32 was chosen "
              "on KDDTest+'s labels (at n_D = 1), so NSL-KDD rows at d = 32 are optimistic by "
              "that choice; the same label-free selection prefers d = 8 (run with --latent-dim "

@@ -158,7 +158,8 @@ def add_known_anomalies(train_normal: np.ndarray, pool: np.ndarray, pool_types: 
             raise DatasetError(f"known_attacks {unknown} are neither attack categories "
                                f"({', '.join(ATTACK_CATEGORIES)}) nor attack types of the "
                                f"training records ({', '.join(present)})")
-        allowed = [t for t in present if t in attack_types_named(names)]
+        chosen = attack_types_named(names)
+        allowed = [t for t in present if t in chosen]
     candidates = np.flatnonzero(np.isin(pool_types, allowed))
     count = round(fraction * len(train_normal))
     if count > len(candidates):
