@@ -226,10 +226,7 @@ def load_kdd99(arg: str | None, data_dir: str | None, *, seed: int = 42,
         raise DatasetError("kdd99 known_anomaly_fraction needs normal_class='real' (under the "
                            "ALAD protocol the anomaly class is 'normal.')")
     _check_known_options(known_anomaly_fraction, known_attacks)
-    folder = resolve_data_dir(data_dir) / "kddcup99"
-    train_path = require_file(folder / "kddcup.data_10_percent.gz", KDD99_ORIGIN)
-    records = read_records(train_path, ("label",))
-    encoding = ConnectionEncoding.fit(records, KDD99_CATEGORICAL)
+    train_path, records, encoding, in_first_half = read_kdd99(data_dir)
     x = encoding.transform(records, str(train_path))
     types = attack_type(records["label"])
     is_normal = types == "normal"
@@ -237,9 +234,6 @@ def load_kdd99(arg: str | None, data_dir: str | None, *, seed: int = 42,
     anomaly_class = is_normal if normal_class == "alad" else ~is_normal
     y = anomaly_class.astype(np.int8)
 
-    in_first_half = np.zeros(len(records), dtype=bool)
-    # ALAD's halving; the frame's index labels are its row positions
-    in_first_half[records.sample(frac=0.5, random_state=42).index] = True
     candidates = np.flatnonzero(in_first_half & (y == 0))
     parts = seeded_split(len(candidates), {"val": val_fraction}, seed,
                          what=f"{'attack' if normal_class == 'alad' else 'normal'} records of "
@@ -254,7 +248,7 @@ def load_kdd99(arg: str | None, data_dir: str | None, *, seed: int = 42,
         # fewer (19.7%), so that step keeps every record and only shuffles: it is left out.
         test_words = "test = the second half"
     else:
-        test_path = require_file(folder / "corrected.gz", KDD99_ORIGIN)
+        test_path = require_file(train_path.parent / "corrected.gz", KDD99_ORIGIN)
         test_records = read_records(test_path, ("label",))
         test_types = attack_type(test_records["label"])
         test_normal = test_types == "normal"
@@ -285,6 +279,52 @@ def load_kdd99(arg: str | None, data_dir: str | None, *, seed: int = 42,
                          "scaling": minmax_stats(train.x), **facts, "notes": notes})
 
 
+def read_kdd99(data_dir: str | None) -> tuple[Path, pd.DataFrame, ConnectionEncoding,
+                                               np.ndarray]:
+    """The 10% file: (its path, its records, the encoding fitted on them, bool [records] True on
+    the first half of ALAD's halving, `sample(frac=0.5, random_state=42)`)."""
+    path = require_file(resolve_data_dir(data_dir) / "kddcup99" / "kddcup.data_10_percent.gz",
+                        KDD99_ORIGIN)
+    records = read_records(path, ("label",))
+    in_first_half = np.zeros(len(records), dtype=bool)
+    # the frame's index labels are its row positions
+    in_first_half[records.sample(frac=0.5, random_state=42).index] = True
+    return path, records, ConnectionEncoding.fit(records, KDD99_CATEGORICAL), in_first_half
+
+
+def training_attacks(name: str, data_dir: str | None, attacks: Sequence[str]) -> np.ndarray:
+    """The training file's records of some attack types, encoded as the loader of dataset `name`
+    encodes every split: float32 [n, features]. NSL-KDD: KDDTrain+'s records; KDD99: those of
+    the first half of the 10% file (the half `load_kdd99` trains on).
+
+    For choices that must not see the test records: with `known_attacks` drawing the known
+    anomalies from other types, these records are attacks the model was never shown, as the
+    test set's held-out types are.
+
+    Args:
+        name: "nsl-kdd" or "kdd99".
+        attacks: attack types (e.g. "guess_passwd") or categories ("dos", "probe", "r2l", "u2r").
+
+    Raises:
+        DatasetError: an unknown dataset, or no training record of those types.
+        DataFileNotFoundError: the file is missing.
+    """
+    if name == "nsl-kdd":
+        path, records, encoding = read_nsl_kdd_train(data_dir)
+        in_training = np.ones(len(records), dtype=bool)
+        where = "KDDTrain+"
+    elif name == "kdd99":
+        path, records, encoding, in_training = read_kdd99(data_dir)
+        where = "the first half of the KDD99 10% file"
+    else:
+        raise DatasetError(f"training_attacks knows nsl-kdd and kdd99, got {name!r}")
+    chosen = in_training & np.isin(attack_type(records["label"]),
+                                   sorted(attack_types_named(attacks)))
+    if not chosen.any():
+        raise DatasetError(f"no record of {where} is an attack of {list(attacks)}")
+    return encoding.transform(records[chosen], str(path))
+
+
 def _check_known_options(fraction: float | None, known_attacks: Sequence[str] | None) -> None:
     if known_attacks is not None and fraction is None:
         raise DatasetError("known_attacks chooses the types of the known anomalies: give "
@@ -297,27 +337,6 @@ def read_nsl_kdd_train(data_dir: str | None) -> tuple[Path, pd.DataFrame, Connec
                         NSL_KDD_ORIGIN)
     records = read_records(path, NSL_KDD_TRAILING)
     return path, records, ConnectionEncoding.fit(records, NSL_KDD_CATEGORICAL)
-
-
-def nsl_kdd_training_attacks(data_dir: str | None, attacks: Sequence[str]) -> np.ndarray:
-    """KDDTrain+'s records of some attack types, encoded as `load_nsl_kdd` encodes every split:
-    float32 [n, features] (122 features for the published files).
-
-    For choices that must not see KDDTest+: with `known_attacks` drawing the known anomalies from
-    other types, these records are attacks the model was never shown, as KDDTest+'s new types are.
-
-    Args:
-        attacks: attack types (e.g. "guess_passwd") or categories ("dos", "probe", "r2l", "u2r").
-
-    Raises:
-        DatasetError: no record of KDDTrain+ is of those types.
-        DataFileNotFoundError: the file is missing.
-    """
-    path, records, encoding = read_nsl_kdd_train(data_dir)
-    chosen = np.isin(attack_type(records["label"]), sorted(attack_types_named(attacks)))
-    if not chosen.any():
-        raise DatasetError(f"no record of KDDTrain+ is an attack of {list(attacks)}")
-    return encoding.transform(records[chosen], str(path))
 
 
 def load_nsl_kdd(arg: str | None, data_dir: str | None, *, seed: int = 42,
