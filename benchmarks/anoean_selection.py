@@ -100,7 +100,7 @@ def main() -> None:
     args = parser.parse_args()
     section = args.section or SECTIONS[args.dataset]
     started = time.time()
-    unseen = kdd.training_attacks(args.dataset, args.data_dir, UNSEEN_ATTACKS)
+    unseen, _ = kdd.training_attacks(args.dataset, args.data_dir, UNSEEN_ATTACKS)
     settings = [Setting(*choice) for choice in itertools.product(args.steps, args.dims,
                                                                  args.patiences)]
     per_seed = {seed: run_seed(seed, unseen, settings, args) for seed in args.seeds}

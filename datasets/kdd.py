@@ -292,10 +292,12 @@ def read_kdd99(data_dir: str | None) -> tuple[Path, pd.DataFrame, ConnectionEnco
     return path, records, ConnectionEncoding.fit(records, KDD99_CATEGORICAL), in_first_half
 
 
-def training_attacks(name: str, data_dir: str | None, attacks: Sequence[str]) -> np.ndarray:
-    """The training file's records of some attack types, encoded as the loader of dataset `name`
-    encodes every split: float32 [n, features]. NSL-KDD: KDDTrain+'s records; KDD99: those of
-    the first half of the 10% file (the half `load_kdd99` trains on).
+def training_attacks(name: str, data_dir: str | None,
+                     attacks: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The training file's records of some attack types: (float32 [n, features], encoded as the
+    loader of dataset `name` encodes every split; their attack types, str [n]). NSL-KDD:
+    KDDTrain+'s records; KDD99: those of the first half of the 10% file (the half `load_kdd99`
+    trains on).
 
     For choices that must not see the test records: with `known_attacks` drawing the known
     anomalies from other types, these records are attacks the model was never shown, as the
@@ -318,11 +320,11 @@ def training_attacks(name: str, data_dir: str | None, attacks: Sequence[str]) ->
         where = "the first half of the KDD99 10% file"
     else:
         raise DatasetError(f"training_attacks knows nsl-kdd and kdd99, got {name!r}")
-    chosen = in_training & np.isin(attack_type(records["label"]),
-                                   sorted(attack_types_named(attacks)))
+    types = attack_type(records["label"])
+    chosen = in_training & np.isin(types, sorted(attack_types_named(attacks)))
     if not chosen.any():
         raise DatasetError(f"no record of {where} is an attack of {list(attacks)}")
-    return encoding.transform(records[chosen], str(path))
+    return encoding.transform(records[chosen], str(path)), types[chosen]
 
 
 def _check_known_options(fraction: float | None, known_attacks: Sequence[str] | None) -> None:

@@ -230,7 +230,8 @@ def test_nsl_kdd_adds_a_seeded_sample_of_training_attacks_as_known_anomalies(tin
 def test_nsl_kdd_training_attacks_are_encoded_as_the_splits(tiny_nsl):
     ds = kdd.load_nsl_kdd(None, str(tiny_nsl), known_anomaly_fraction=0.2)
     for names in (["dos"], ["neptune"]):
-        attacks = kdd.training_attacks("nsl-kdd", str(tiny_nsl), names)
+        attacks, types = kdd.training_attacks("nsl-kdd", str(tiny_nsl), names)
+        assert set(types) == {"neptune"}
         # duration = record index; every third record of the file is a neptune attack
         assert sorted(attacks[:, 0].astype(int)) == list(range(0, 30, 3))
         assert attacks.shape[1] == ds.train.x.shape[1]
@@ -301,11 +302,13 @@ def test_kdd99_training_attacks_come_from_the_training_half(kdd99_with_r2l):
     ds = kdd.load_kdd99(None, str(folder), normal_class="real", known_anomaly_fraction=0.5,
                         known_attacks=["dos"])
     first_half = set(pd.DataFrame(index=range(200)).sample(frac=0.5, random_state=42).index)
-    r2l = kdd.training_attacks("kdd99", str(folder), ["r2l"])
+    r2l, types = kdd.training_attacks("kdd99", str(folder), ["r2l"])
+    assert set(types) == {"guess_passwd"}
     assert sorted(r2l[:, 0].astype(int)) == sorted(
         i for i in first_half if label(i) == "guess_passwd.")
     assert r2l.shape[1] == ds.train.x.shape[1]
-    dos = kdd.training_attacks("kdd99", str(folder), ["smurf", "neptune"])
+    dos, types = kdd.training_attacks("kdd99", str(folder), ["smurf", "neptune"])
+    np.testing.assert_array_equal(types, [label(int(i)).rstrip(".") for i in dos[:, 0]])
     known = ds.train.x[ds.train.known == 1]
     np.testing.assert_array_equal(known, dos[np.isin(dos[:, 0], known[:, 0])])
     with pytest.raises(DatasetError, match=r"no record of the first half of the KDD99 10% file "
