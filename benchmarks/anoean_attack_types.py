@@ -14,7 +14,8 @@ only. For each method, on the normal val records plus
 - its R2L and U2R records (unseen types: none is known),
 it reports the AUPRC, and, per attack type, the share of the type's records scored above the
 method's threshold: the --quantile of its scores on the normal val records, as in
-anoean_kdd.py. Methods: AnoEAN (the model's defaults, trained as in anoean_kdd.py), the
+anoean_kdd.py. The same for the known anomalies themselves says how well each method fits the
+labels it trained on. Methods: AnoEAN (the model's defaults, trained as in anoean_kdd.py), the
 cost-sensitive SVM and IsolationForest of anoean_kdd.py.
 """
 
@@ -33,6 +34,7 @@ from zoo import baselines, metrics
 
 SECTION = "anoean_attack_types"
 METHODS = ("AnoEAN", "SVM (cost-sensitive)", "IsolationForest")
+GROUPS = {"known": "the known anomalies", "seen": "seen types", "unseen": "unseen types"}
 CATEGORY = {t: category for category, types in kdd.ATTACK_CATEGORIES.items() for t in types}
 
 
@@ -48,73 +50,95 @@ def method_scorers(ds, seed: int, args) -> dict[str, Callable[[np.ndarray], np.n
 
 def attack_groups(known: np.ndarray, attacks: dict[str, tuple[np.ndarray, np.ndarray]]
                   ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """The attack records scored, as (rows, types) per group: "seen", the seen-type records
-    that equal no row of `known` (the known anomalies: the training file repeats many records,
-    so a drawn record's copies are left out too), and "unseen", every unseen-type record."""
-    known_rows = {row.tobytes() for row in known}
+    """The attack records scored, as (rows, types) per group: "known", the known anomalies
+    `known` (drawn from the seen-type records, whose types they take); "seen", the seen-type
+    records that equal no known anomaly (the training file repeats many records, so a drawn
+    record's copies are left out too); "unseen", every unseen-type record."""
     seen, seen_types = attacks["seen"]
+    type_of = {row.tobytes(): t for row, t in zip(seen, seen_types)}
+    known_types = np.array([type_of[row.tobytes()] for row in known], dtype=seen_types.dtype)
+    known_rows = {row.tobytes() for row in known}
     fresh = np.array([row.tobytes() not in known_rows for row in seen], dtype=bool)
-    return {"seen": (seen[fresh], seen_types[fresh]), "unseen": attacks["unseen"]}
+    return {"known": (known, known_types), "seen": (seen[fresh], seen_types[fresh]),
+            "unseen": attacks["unseen"]}
 
 
 def run_seed(name: str, seed: int, attacks: dict[str, tuple[np.ndarray, np.ndarray]],
              args) -> dict:
-    """{"known_counts"/"records": {type: known anomalies/records scored}, method:
-    {"seen"/"unseen": AUPRC, "flagged": {type: share flagged}}} for one dataset and seed."""
+    """{"records": {group: {type: records scored}}, method: {"auprc": {group: AUPRC},
+    "flagged": {group: {type: share flagged}}}} for one dataset and seed; the groups are
+    `attack_groups`'."""
     ds = datasets.load(name, data_dir=args.data_dir, seed=seed,
                        known_anomaly_fraction=anoean_selection.FRACTION,
                        **{**anoean_kdd.PROTOCOLS[name],
                           "known_attacks": anoean_selection.KNOWN_ATTACKS})
     groups = attack_groups(ds.train.x[ds.train.known == 1], attacks)
     rows = np.concatenate([ds.val.x, *(x for x, _ in groups.values())])
-    result: dict = {"known_counts": ds.meta["known_anomaly_counts"],
-                    "records": {str(t): int(c) for _, types in groups.values()
-                                for t, c in zip(*np.unique(types, return_counts=True))}}
+    result: dict = {"records": {
+        group: {str(t): int(c) for t, c in zip(*np.unique(types, return_counts=True))}
+        for group, (_, types) in groups.items()}}
     for method, score in method_scorers(ds, seed, args).items():
         scores = score(rows)  # one call: IsolationForest fits and scores at once
         val, start = scores[:len(ds.val)], len(ds.val)
         threshold = np.quantile(val, args.quantile)
-        result[method] = {"flagged": {}}
+        result[method] = {"auprc": {}, "flagged": {}}
         for group, (x, types) in groups.items():
             group_scores = scores[start:start + len(x)]
             start += len(x)
             labels = np.r_[np.zeros(len(val), np.int8), np.ones(len(x), np.int8)]
-            result[method][group] = metrics.auprc(labels, np.r_[val, group_scores])
-            result[method]["flagged"].update(
-                {str(t): float(np.mean(group_scores[types == t] > threshold))
-                 for t in np.unique(types)})
-    print(f"{name} seed {seed}: " + ", ".join(
-        f"{m} seen {result[m]['seen']:.4f} unseen {result[m]['unseen']:.4f}" for m in METHODS),
-        flush=True)
+            result[method]["auprc"][group] = metrics.auprc(labels, np.r_[val, group_scores])
+            result[method]["flagged"][group] = {
+                str(t): float(np.mean(group_scores[types == t] > threshold))
+                for t in np.unique(types)}
+    print(f"{name} seed {seed}: " + "; ".join(
+        f"{m} " + ", ".join(f"{g} {v:.4f}" for g, v in result[m]["auprc"].items())
+        for m in METHODS), flush=True)
     return result
 
 
+def mean_share(per_seed: dict[int, dict], method: str, group: str, attack: str) -> str:
+    """The share of `attack` records of `group` that `method` flags, as a mean over the seeds
+    whose group holds some ("—" where none does)."""
+    shares = [r[method]["flagged"][group][attack] for r in per_seed.values()
+              if attack in r[method]["flagged"][group]]
+    return f"{np.mean(shares):.3f}" if shares else "—"
+
+
 def table(name: str, per_seed: dict[int, dict], args) -> list[str]:
-    seeds = args.seeds
-    records = {t: np.mean([per_seed[s]["records"].get(t, 0) for s in seeds])
-               for t in per_seed[seeds[0]]["records"]}
-    seen = sum(n for t, n in records.items() if CATEGORY[t] in anoean_selection.KNOWN_ATTACKS)
+    counts = {group: {} for group in GROUPS}  # group -> {type: mean records over seeds}
+    for group, types in counts.items():
+        for result in per_seed.values():
+            for attack, count in result["records"][group].items():
+                types[attack] = types.get(attack, 0) + count / len(per_seed)
     lines = [f"### {name}", "",
-             f"Seen types: {seen:.0f} DoS and probe records (mean over seeds) that equal no "
-             f"known anomaly row; unseen types: {sum(records.values()) - seen:.0f} R2L and U2R "
-             "records.",
-             "", "| method | AUPRC, seen types | AUPRC, unseen types |", "|---|---|---|"]
+             f"Means over seeds: {sum(counts['known'].values()):.0f} known anomalies; "
+             f"{sum(counts['seen'].values()):.0f} DoS and probe records that equal no known "
+             f"anomaly (seen types); {sum(counts['unseen'].values()):.0f} R2L and U2R records "
+             "(unseen types).", "",
+             "| method | " + " | ".join(f"AUPRC, {words}" for words in GROUPS.values()) + " |",
+             "|---" * (1 + len(GROUPS)) + "|"]
     for method in METHODS:
         lines.append(f"| {method} | " + " | ".join(
-            anoean_kdd.mean_std([per_seed[s][method][group] for s in seeds])
-            for group in ("seen", "unseen")) + " |")
+            anoean_kdd.mean_std([r[method]["auprc"][group] for r in per_seed.values()])
+            for group in GROUPS) + " |")
+    trained = METHODS[:2]  # the methods that train on the known anomalies
     lines += ["", f"Share of each attack type's records flagged at the {args.quantile:g} "
-              f"quantile of the method's normal val scores (records and known anomalies: "
-              f"means over seeds; types with at least {args.min_records} records):", "",
-              "| attack type | category | records scored | known anomalies | "
-              + " | ".join(METHODS) + " |", "|---" * (4 + len(METHODS)) + "|"]
-    for attack in sorted(records, key=lambda t: (CATEGORY[t], t)):
-        if records[attack] < args.min_records:
+              "quantile of the method's normal val scores: first of its known anomalies, then "
+              "of its other records (counts are means over seeds; types with fewer than "
+              f"{args.min_records} other records are left out):", "",
+              "| attack type | category | known anomalies | "
+              + " | ".join(f"{m}, known" for m in trained) + " | other records | "
+              + " | ".join(METHODS) + " |", "|---" * (4 + len(trained) + len(METHODS)) + "|"]
+    others = {**counts["seen"], **counts["unseen"]}
+    for attack in sorted(others, key=lambda t: (CATEGORY[t], t)):
+        if others[attack] < args.min_records:
             continue
-        known = np.mean([per_seed[s]["known_counts"].get(attack, 0) for s in seeds])
-        shares = [np.mean([per_seed[s][m]["flagged"][attack] for s in seeds]) for m in METHODS]
-        lines.append(f"| {attack} | {CATEGORY[attack]} | {records[attack]:.0f} | {known:.1f} | "
-                     + " | ".join(f"{share:.3f}" for share in shares) + " |")
+        group = "seen" if attack in counts["seen"] else "unseen"
+        lines.append(
+            f"| {attack} | {CATEGORY[attack]} | {counts['known'].get(attack, 0):.1f} | "
+            + " | ".join(mean_share(per_seed, m, "known", attack) for m in trained)
+            + f" | {others[attack]:.0f} | "
+            + " | ".join(mean_share(per_seed, m, group, attack) for m in METHODS) + " |")
     return lines
 
 

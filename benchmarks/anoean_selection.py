@@ -38,6 +38,7 @@ UNSEEN_ATTACKS = ["r2l", "u2r"]
 FRACTION = 0.1
 IFOREST = "IsolationForest"
 SECTIONS = {"nsl-kdd": "anoean_selection", "kdd99": "anoean_selection_kdd99"}
+TITLES = {"nsl-kdd": "NSL-KDD", "kdd99": "KDD99"}
 TRAINING_FILES = {"nsl-kdd": "KDDTrain+", "kdd99": "the first half of the 10% file"}
 TEST_SETS = {"nsl-kdd": "KDDTest+", "kdd99": "The second half (the test)"}
 
@@ -111,10 +112,10 @@ def main() -> None:
     suffix = "" if section == SECTIONS[args.dataset] else f" ({section})"
     training_file = TRAINING_FILES[args.dataset]
     lines = [f"## AnoEAN's settings chosen on attack types no known anomaly shows "
-             f"({args.dataset}){suffix}", "",
+             f"({TITLES[args.dataset]}){suffix}", "",
              f"Command: `{common.command()}`; seeds {args.seeds}; machine: {common.machine()}; "
              f"{minutes:.0f} min in all.", "",
-             f"{args.dataset}, {FRACTION:.0%} known anomalies drawn from {training_file}'s "
+             f"{TITLES[args.dataset]}, {FRACTION:.0%} known anomalies drawn from {training_file}'s "
              f"{' and '.join(KNOWN_ATTACKS)} records only; each setting scored by AUPRC on the "
              f"normal val records plus the {len(unseen)} {' and '.join(UNSEEN_ATTACKS)} records "
              f"of {training_file}, none of them known. {TEST_SETS[args.dataset]} is not used. "
