@@ -1,6 +1,6 @@
 """Where AnoEAN and the cost-sensitive SVM part ways on NSL-KDD and KDD99: attacks of the types the
 known anomalies are drawn from, against attacks of types none of them shows. No test record is
-used.
+scored.
 
     python -m benchmarks.anoean_attack_types [--datasets nsl-kdd kdd99] [--seeds 0 1 2 3 4]
 
@@ -15,8 +15,11 @@ only. For each method, on the normal val records plus
 it reports the AUPRC, and, per attack type, the share of the type's records scored above the
 method's threshold: the --quantile of its scores on the normal val records, as in
 anoean_kdd.py. The same for the known anomalies themselves says how well each method fits the
-labels it trained on. Methods: AnoEAN (the model's defaults, trained as in anoean_kdd.py), the
-cost-sensitive SVM and IsolationForest of anoean_kdd.py.
+labels it trained on, and each type's share of AnoEAN's misses (records not flagged) says where
+they gather. Methods: AnoEAN (the model's defaults, trained as in anoean_kdd.py), the
+cost-sensitive SVM and IsolationForest of anoean_kdd.py. The test set's attacks are only
+counted, by type (the loader's `test_attack_counts`): how many are of the types the known
+anomalies are drawn from, how many of types no training record shows.
 """
 
 from __future__ import annotations
@@ -65,8 +68,9 @@ def attack_groups(known: np.ndarray, attacks: dict[str, tuple[np.ndarray, np.nda
 
 def run_seed(name: str, seed: int, attacks: dict[str, tuple[np.ndarray, np.ndarray]],
              args) -> dict:
-    """{"records": {group: {type: records scored}}, method: {"auprc": {group: AUPRC},
-    "flagged": {group: {type: share flagged}}}} for one dataset and seed; the groups are
+    """{"records": {group: {type: records scored}}, "test_attack_counts": {type: test attack
+    records}, method: {"auprc": {group: AUPRC}, "flagged": {group: {type: share flagged}},
+    "missed": {group: {type: records not flagged}}}} for one dataset and seed; the groups are
     `attack_groups`'."""
     ds = datasets.load(name, data_dir=args.data_dir, seed=seed,
                        known_anomaly_fraction=anoean_selection.FRACTION,
@@ -76,20 +80,23 @@ def run_seed(name: str, seed: int, attacks: dict[str, tuple[np.ndarray, np.ndarr
     rows = np.concatenate([ds.val.x, *(x for x, _ in groups.values())])
     result: dict = {"records": {
         group: {str(t): int(c) for t, c in zip(*np.unique(types, return_counts=True))}
-        for group, (_, types) in groups.items()}}
+        for group, (_, types) in groups.items()},
+        "test_attack_counts": ds.meta["test_attack_counts"]}
     for method, score in method_scorers(ds, seed, args).items():
         scores = score(rows)  # one call: IsolationForest fits and scores at once
         val, start = scores[:len(ds.val)], len(ds.val)
         threshold = np.quantile(val, args.quantile)
-        result[method] = {"auprc": {}, "flagged": {}}
+        result[method] = {"auprc": {}, "flagged": {}, "missed": {}}
         for group, (x, types) in groups.items():
             group_scores = scores[start:start + len(x)]
             start += len(x)
             labels = np.r_[np.zeros(len(val), np.int8), np.ones(len(x), np.int8)]
             result[method]["auprc"][group] = metrics.auprc(labels, np.r_[val, group_scores])
-            result[method]["flagged"][group] = {
-                str(t): float(np.mean(group_scores[types == t] > threshold))
-                for t in np.unique(types)}
+            flagged = group_scores > threshold
+            result[method]["flagged"][group] = {str(t): float(np.mean(flagged[types == t]))
+                                                for t in np.unique(types)}
+            result[method]["missed"][group] = {str(t): int(np.sum(~flagged[types == t]))
+                                               for t in np.unique(types)}
     print(f"{name} seed {seed}: " + "; ".join(
         f"{m} " + ", ".join(f"{g} {v:.4f}" for g, v in result[m]["auprc"].items())
         for m in METHODS), flush=True)
@@ -104,6 +111,26 @@ def mean_share(per_seed: dict[int, dict], method: str, group: str, attack: str) 
     return f"{np.mean(shares):.3f}" if shares else "—"
 
 
+def miss_share(per_seed: dict[int, dict], method: str, group: str, attack: str) -> str:
+    """`attack`'s share of the records of `group` that `method` misses (does not flag), as a
+    mean over the seeds."""
+    shares = [r[method]["missed"][group].get(attack, 0)
+              / max(sum(r[method]["missed"][group].values()), 1) for r in per_seed.values()]
+    return f"{np.mean(shares):.3f}"
+
+
+def test_composition(test_attack_counts: dict[str, int], training_types: set[str]) -> str:
+    """A sentence: how many test attacks are of the known anomalies' types, how many of types
+    no training record shows."""
+    total = sum(test_attack_counts.values())
+    known_types = kdd.attack_types_named(anoean_selection.KNOWN_ATTACKS)
+    of_known = sum(c for t, c in test_attack_counts.items() if t in known_types)
+    new = sum(c for t, c in test_attack_counts.items() if t not in training_types)
+    return (f"The test set's {total} attack records (counted, not scored): {of_known} "
+            f"({of_known / total:.1%}) of the DoS and probe types the known anomalies are drawn "
+            f"from; {new} ({new / total:.1%}) of types no training record shows.")
+
+
 def table(name: str, per_seed: dict[int, dict], args) -> list[str]:
     counts = {group: {} for group in GROUPS}  # group -> {type: mean records over seeds}
     for group, types in counts.items():
@@ -114,7 +141,9 @@ def table(name: str, per_seed: dict[int, dict], args) -> list[str]:
              f"Means over seeds: {sum(counts['known'].values()):.0f} known anomalies; "
              f"{sum(counts['seen'].values()):.0f} DoS and probe records that equal no known "
              f"anomaly (seen types); {sum(counts['unseen'].values()):.0f} R2L and U2R records "
-             "(unseen types).", "",
+             "(unseen types). " + test_composition(
+                 next(iter(per_seed.values()))["test_attack_counts"],
+                 {t for types in counts.values() for t in types}), "",
              "| method | " + " | ".join(f"AUPRC, {words}" for words in GROUPS.values()) + " |",
              "|---" * (1 + len(GROUPS)) + "|"]
     for method in METHODS:
@@ -124,11 +153,14 @@ def table(name: str, per_seed: dict[int, dict], args) -> list[str]:
     trained = METHODS[:2]  # the methods that train on the known anomalies
     lines += ["", f"Share of each attack type's records flagged at the {args.quantile:g} "
               "quantile of the method's normal val scores: first of its known anomalies, then "
-              "of its other records (counts are means over seeds; types with fewer than "
-              f"{args.min_records} other records are left out):", "",
+              "of its other records; last, the type's share of AnoEAN's misses among the "
+              "other records of its group, seen or unseen types (counts and shares are means "
+              f"over seeds; types with fewer than {args.min_records} other records are left "
+              "out):", "",
               "| attack type | category | known anomalies | "
               + " | ".join(f"{m}, known" for m in trained) + " | other records | "
-              + " | ".join(METHODS) + " |", "|---" * (4 + len(trained) + len(METHODS)) + "|"]
+              + " | ".join(METHODS) + " | share of AnoEAN's misses |",
+              "|---" * (5 + len(trained) + len(METHODS)) + "|"]
     others = {**counts["seen"], **counts["unseen"]}
     for attack in sorted(others, key=lambda t: (CATEGORY[t], t)):
         if others[attack] < args.min_records:
@@ -138,7 +170,8 @@ def table(name: str, per_seed: dict[int, dict], args) -> list[str]:
             f"| {attack} | {CATEGORY[attack]} | {counts['known'].get(attack, 0):.1f} | "
             + " | ".join(mean_share(per_seed, m, "known", attack) for m in trained)
             + f" | {others[attack]:.0f} | "
-            + " | ".join(mean_share(per_seed, m, group, attack) for m in METHODS) + " |")
+            + " | ".join(mean_share(per_seed, m, group, attack) for m in METHODS)
+            + f" | {miss_share(per_seed, 'AnoEAN', group, attack)} |")
     return lines
 
 

@@ -142,6 +142,8 @@ def add_known_anomalies(train_normal: np.ndarray, pool: np.ndarray, pool_types: 
 
     Returns:
         (train split with y = known = 1 on the drawn rows, facts for meta, a sentence for notes).
+        The facts: the count, types and per-type counts of the known anomalies, the attack
+        types held out of training, and the test's attack records per type.
 
     Raises:
         DatasetError: a bad fraction, an unknown type or category, or too few rows to draw.
@@ -172,9 +174,11 @@ def add_known_anomalies(train_normal: np.ndarray, pool: np.ndarray, pool_types: 
     train = Split(np.concatenate([train_normal, pool[drawn]]), labels, known=labels.copy())
     drawn_types = dict(zip(*np.unique(pool_types[drawn], return_counts=True)))
     held_out = sorted(set(test_types) - {"normal"} - set(allowed))
+    test_attacks = dict(zip(*np.unique(test_types[test_types != "normal"], return_counts=True)))
     facts = {"known_anomalies": count, "known_attack_types": allowed,
              "known_anomaly_counts": {str(t): int(c) for t, c in drawn_types.items()},
-             "held_out_attack_types": held_out}
+             "held_out_attack_types": held_out,
+             "test_attack_counts": {str(t): int(c) for t, c in test_attacks.items()}}
     note = (f"Known anomalies: {count} attack records ({fraction:g} of the {len(train_normal)} "
             f"normal training records, seed {seed}) added to train with known = y = 1, drawn "
             f"from the types {', '.join(allowed)}; attack types in test but held out of "

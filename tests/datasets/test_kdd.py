@@ -217,6 +217,7 @@ def test_nsl_kdd_adds_a_seeded_sample_of_training_attacks_as_known_anomalies(tin
     assert ds.val.y.sum() == 0 and ds.val.known is None and ds.test.known is None
     assert ds.meta["known_anomalies"] == 4 and ds.meta["known_attack_types"] == ["neptune"]
     assert ds.meta["held_out_attack_types"] == ["smurf"]  # in KDDTest+ only
+    assert ds.meta["test_attack_counts"] == {"smurf": 3}  # test records 0, 2 and 4
     assert "held out of training: smurf" in ds.meta["notes"]
     assert ds.meta["scaling"]["max"][0] == ds.train.x[:, 0].max()  # fitted with them
     again = kdd.load_nsl_kdd(None, str(tiny_nsl), known_anomaly_fraction=0.2)
@@ -294,6 +295,8 @@ def test_kdd99_real_classes_train_on_normal_records_with_known_attacks(kdd99_wit
     assert len(known_rows) == round(0.5 * (ds.train.known == 0).sum())
     assert all(i in first_half and label(i) in ("smurf.", "neptune.") for i in known_rows)
     assert ds.meta["held_out_attack_types"] == ["guess_passwd"]
+    test_labels = [label(i).rstrip(".") for i in second_half if label(i) != "normal."]
+    assert ds.meta["test_attack_counts"] == {t: test_labels.count(t) for t in set(test_labels)}
     assert ds.val.y.sum() == 0 and "'normal.' is normal" in ds.meta["notes"]
 
 
