@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     stride = args.stride or metadata.get("stride") or int(ds.meta.get("window", 1))
     print(f"scoring the {args.split} split of {ds.name} with {args.model_dir}"
           + (f", stride {stride}" if ds.kind == "series" else ""), flush=True)
-    results, scored = evaluation.evaluate(model, ds, args.split, stride=stride,
+    results, scored = evaluation.evaluate_split(model, ds, args.split, stride=stride,
                                           batch_size=args.batch_size,
                                           verbose=1 if sys.stdout.isatty() else 2)
     print(metrics.format_table(results, title=f"{metadata['model']} on {ds.name} ({args.split})"))

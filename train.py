@@ -196,17 +196,9 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
         # Every worker saves (saving may need them all), the others into a folder then removed.
         output = Path(tempfile.mkdtemp(prefix="zoo-worker-")) / output.name
 
-    x_train, y_train = ds.examples("train", stride=1)
-    inputs = np.ascontiguousarray(x_train)
-    if detector.USES_KNOWN_ANOMALIES:  # (x, known) pairs; no marks = all normal
-        known = ds.train.known if ds.train.known is not None else np.zeros(len(x_train), np.int8)
-        inputs = (inputs, known)
-    elif detector.SUPERVISED:  # (windows, window labels) pairs
-        inputs = (inputs, y_train)
-    train_data = (tf.data.Dataset.from_tensor_slices(inputs)
-                  .shuffle(len(x_train), seed=args.seed).batch(args.batch_size)
-                  .prefetch(tf.data.AUTOTUNE))
-    print(f"training {model.name} on {len(x_train)} examples of shape "
+    train_data = model.training_data(ds, args.batch_size, seed=args.seed)
+    n_train = len(ds.examples("train", stride=1)[1])
+    print(f"training {model.name} on {n_train} examples of shape "
           f"{list(ds.example_shape)} for {epochs} epochs ({strategy.num_replicas_in_sync} "
           f"replica(s)); checkpoints in {backup}", flush=True)
     verbose = 1 if sys.stdout.isatty() else 2  # a progress bar on a terminal, else a line/epoch
@@ -234,13 +226,13 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
           f"stride {stride}", flush=True)
     threshold = model.calibrate(evaluation.calibration_inputs(ds, stride), quantile=args.quantile)
     print(f"scoring the test split, stride {stride}", flush=True)
-    results, _ = evaluation.evaluate(model, ds, "test", stride=stride, verbose=verbose)
+    results, _ = evaluation.evaluate_split(model, ds, "test", stride=stride, verbose=verbose)
     print(metrics.format_table(results, title=f"{args.model} on {ds.name} (test split)"))
     baseline = None
     if not args.no_baseline and ds.kind in evaluation.BASELINE_KINDS:
         # Side by side, so that every run shows whether the model beats a plain detector.
         forest = evaluation.isolation_forest_split(ds, "test", stride, seed=args.seed)
-        baseline = metrics.evaluate(forest.labels, forest.scores, series=ds.kind == "series")
+        baseline = metrics.report(forest.labels, forest.scores, series=ds.kind == "series")
         print(metrics.format_table(baseline, title=f"IsolationForest on the same test split "
                                                    f"(plain baseline, stride {stride})"))
 

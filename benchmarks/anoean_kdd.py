@@ -85,9 +85,7 @@ def train_anoean(ds, seed: int, args, **overrides) -> tuple[zoo.AnomalyDetector,
     keras.utils.set_random_seed(seed)
     model = zoo.get("anoean").for_dataset(ds, seed=seed, **overrides)
     model.compile()
-    train = (tf.data.Dataset.from_tensor_slices((ds.train.x, ds.train.known))
-             .shuffle(len(ds.train), seed=seed).batch(args.batch_size)
-             .prefetch(tf.data.AUTOTUNE))
+    train = model.training_data(ds, args.batch_size, seed=seed)
     val = tf.data.Dataset.from_tensor_slices(ds.val.x).batch(1024)
     stop = keras.callbacks.EarlyStopping(monitor="val_e_loss", mode="min",
                                          patience=args.patience, restore_best_weights=True)

@@ -53,9 +53,7 @@ def train_detector(name: str, ds, seed: int, epochs: int, batch_size: int,
     keras.utils.set_random_seed(seed)
     model = zoo.get(name).for_dataset(ds, seed=seed, **overrides)
     model.compile()
-    x_train, _ = ds.examples("train")
-    batches = (tf.data.Dataset.from_tensor_slices(x_train).shuffle(len(x_train), seed=seed)
-               .batch(batch_size).prefetch(tf.data.AUTOTUNE))
+    batches = model.training_data(ds, batch_size, seed=seed)
     validation, callbacks = None, []
     if patience and model.VALIDATION_LOSS:
         validation = tf.data.Dataset.from_tensor_slices(

@@ -78,9 +78,7 @@ def trace(seed: int, epochs: int, learning_rate: float, data_dir: str | None,
                 "test_auroc": metrics.auroc(ds.test.y, scores)})
             print(records[-1], flush=True)
 
-    batches = (tf.data.Dataset.from_tensor_slices(ds.train.x).shuffle(len(ds.train), seed=seed)
-               .batch(50).prefetch(tf.data.AUTOTUNE))
-    model.fit(batches, epochs=epochs, callbacks=[Record()], verbose=0)
+    model.fit(model.training_data(ds, 50, seed=seed), epochs=epochs, callbacks=[Record()], verbose=0)
     return records, len(val), len(distinct)
 
 

@@ -78,7 +78,7 @@ def key_counts(x: np.ndarray, vocab_size: int) -> np.ndarray:
 def at_threshold(y_test: np.ndarray, test_scores: np.ndarray, val_scores: np.ndarray,
                  quantile: float) -> dict[str, float]:
     """Metrics with the threshold at the `quantile` of the normal validation scores."""
-    return metrics.evaluate(y_test, test_scores, threshold=float(np.quantile(val_scores, quantile)))
+    return metrics.report(y_test, test_scores, threshold=float(np.quantile(val_scores, quantile)))
 
 
 def abnormal_outside_test(ds, full, seed: int) -> np.ndarray:
@@ -137,7 +137,7 @@ def run_seed(ds, full_test: tuple[np.ndarray, np.ndarray], selection_abnormal: n
     model, seconds, epochs = common.train_detector(
         "gru_vae", ds, seed, args.epochs, args.batch_size, args.patience,
         count_window=args.count_window, free_bits=args.free_bits)
-    served = model.served_outputs(x_all)
+    served = model.predict_outputs(x_all)
     add(VAE_SCORE, served["score"], seconds)
     # KL(q(z | x) ‖ p(z)) of the normal val sessions: near 0 would mean z collapsed onto the
     # prior and the decoder ignores it.

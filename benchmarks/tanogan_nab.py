@@ -91,7 +91,7 @@ def run_seed(ds, seed: int, args: argparse.Namespace) -> dict[str, dict[str, flo
     for label, detector in (("TAnoGAN", model), ("GRU VAE", vae)):
         for stride in (60, 1):
             scored = evaluation.score_split(detector, ds, "test", stride=stride, verbose=0)
-            rows[f"{label}, test stride {stride}"] = metrics.evaluate(
+            rows[f"{label}, test stride {stride}"] = metrics.report(
                 scored.labels, scored.scores, threshold=float(detector.threshold.numpy()),
                 series=True)
     x_test, _ = ds.examples("test", stride=1)

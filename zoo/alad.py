@@ -26,7 +26,8 @@ Dense 32; Adam learning rate 1e-5, β1 0.5, batches of 50. The reference adds ba
 normalisation to D_xz's x-branch and dropout 0.2 to the discriminators; with spectral
 normalisation on, both are left out here. The three discriminators share one optimizer (the
 reference gives each its own Adam with the same settings: the same updates, since Adam works
-per variable). Images use EGBAD's DCGAN-form networks, with D_xx convolving x and x' stacked on
+per variable). G, E and the reconstruction error that judges a fit are EGBAD's (zoo.egbad.BiGAN).
+Images use EGBAD's DCGAN-form networks, with D_xx convolving x and x' stacked on
 the channel axis.
 """
 
@@ -37,23 +38,19 @@ from typing import Any, Sequence
 import keras
 import tensorflow as tf
 
-from zoo.base import DetectorError, LatentGAN
-from zoo.blocks import (PairCritic, check_gan_shape, decoder_network, dense_stack,
-                        encoder_network, feature_stack)
-from zoo.losses import (global_mean, per_example_absolute_error, per_example_l1,
-                        sigmoid_cross_entropy)
+from zoo.blocks import PairDiscriminator, dense_stack, feature_stack
+from zoo.egbad import IMAGE_NETWORKS, BiGAN
+from zoo.losses import per_example_l1, sigmoid_cross_entropy
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class ALAD(LatentGAN):
+class ALAD(BiGAN):
     """Cycle-consistent BiGAN on rows [features] or images [height, width, channels].
 
     Args:
         example_shape: (features,) for rows, (height, width, channels) for images.
         latent_dim: dimension of z.
-        generator_hidden: G's hidden Dense widths (rows) or its grid channels then
-            up-convolution filters (images).
-        encoder_hidden: E's hidden Dense widths or convolution filters.
+        generator_hidden, encoder_hidden: see zoo.egbad.BiGAN.
         xz_hidden: widths or filters of D_xz's x-branch.
         xz_latent_hidden: widths of D_xz's z-branch.
         xz_joint_hidden: widths of D_xz's joint layers.
@@ -72,10 +69,14 @@ class ALAD(LatentGAN):
         >>> scores = model.score(ds.test.x)
     """
 
-    PLAYERS = ("generator", "encoder", "discriminator")
-    DEFAULT_EPOCHS = 10
-    VALIDATION_LOSS = "reconstruction_loss"
+    PLAYERS = {"generator": ("generator",), "encoder": ("encoder",),
+               "discriminator": ("discriminator_xz", "discriminator_xx", "discriminator_zz")}
     LOSSES = ("d_loss", "g_loss", "e_loss", "cycle_loss", "reconstruction_loss")
+    KIND_ARGUMENTS = {
+        "tabular": {},
+        "image": {**IMAGE_NETWORKS, "xz_hidden": (32, 64), "xz_joint_hidden": (256,),
+                  "xx_hidden": (32, 64), "zz_hidden": (64, 32)}}
+    DEFAULT_EPOCHS = 10
 
     def __init__(self, example_shape: Sequence[int] = (121,), latent_dim: int = 32,
                  generator_hidden: Sequence[int] = (64, 128),
@@ -86,66 +87,39 @@ class ALAD(LatentGAN):
                  learning_rate: float = 1e-5, beta_1: float = 0.5,
                  scaling: dict | None = None, seed: int = 0, **kwargs):
         kwargs.setdefault("name", "alad")
-        super().__init__(example_shape=example_shape, latent_dim=latent_dim,
+        super().__init__(example_shape=example_shape, generator_hidden=generator_hidden,
+                         encoder_hidden=encoder_hidden, latent_dim=latent_dim,
                          learning_rate=learning_rate, beta_1=beta_1, scaling=scaling, seed=seed,
                          **kwargs)
-        self.generator_hidden = tuple(int(u) for u in generator_hidden)
-        self.encoder_hidden = tuple(int(u) for u in encoder_hidden)
         self.xz_hidden = tuple(int(u) for u in xz_hidden)
         self.xz_latent_hidden = tuple(int(u) for u in xz_latent_hidden)
         self.xz_joint_hidden = tuple(int(u) for u in xz_joint_hidden)
         self.xx_hidden = tuple(int(u) for u in xx_hidden)
         self.zz_hidden = tuple(int(u) for u in zz_hidden)
         self.spectral_norm = bool(spectral_norm)
-        check_gan_shape(self.example_shape, self.generator_hidden, "ALAD's generator")
 
         sn = self.spectral_norm
-        self.generator = decoder_network(self.example_shape, self.latent_dim,
-                                         self.generator_hidden, name="generator")
-        self.encoder = encoder_network(self.example_shape, self.latent_dim, self.encoder_hidden,
-                                       name="encoder")
-        self.discriminator_xz = PairCritic(
+        self.discriminator_xz = PairDiscriminator(
             feature_stack(self.example_shape, self.xz_hidden, name="xz_x_branch",
                           spectral_norm=sn),
             dense_stack(self.xz_latent_hidden, name="xz_z_branch", spectral_norm=sn),
             dense_stack(self.xz_joint_hidden, name="xz_joint", spectral_norm=sn),
             spectral_norm=sn, name="discriminator_xz")
-        self.discriminator_xx = PairCritic(
+        self.discriminator_xx = PairDiscriminator(
             None, None, feature_stack(self.example_shape, self.xx_hidden, name="xx_joint",
                                       spectral_norm=sn),
             spectral_norm=sn, name="discriminator_xx")
-        self.discriminator_zz = PairCritic(
+        self.discriminator_zz = PairDiscriminator(
             None, None, dense_stack(self.zz_hidden, name="zz_joint", spectral_norm=sn),
             spectral_norm=sn, name="discriminator_zz")
 
-    @classmethod
-    def dataset_defaults(cls, ds) -> dict[str, Any]:
-        common = {"example_shape": ds.example_shape, "latent_dim": 32, "spectral_norm": True,
-                  "beta_1": 0.5, "scaling": ds.meta["scaling"], "seed": 0}
-        if ds.kind == "tabular":
-            return {**common, "generator_hidden": (64, 128), "encoder_hidden": (64,),
-                    "xz_hidden": (128,), "xz_latent_hidden": (128,), "xz_joint_hidden": (128,),
-                    "xx_hidden": (128,), "zz_hidden": (32,), "learning_rate": 1e-5}
-        if ds.kind == "image":
-            return {**common, "generator_hidden": (64, 32), "encoder_hidden": (32, 64),
-                    "xz_hidden": (32, 64), "xz_latent_hidden": (128,), "xz_joint_hidden": (256,),
-                    "xx_hidden": (32, 64), "zz_hidden": (64, 32), "learning_rate": 2e-4}
-        raise DetectorError(f"ALAD models rows or images; dataset {ds.name!r} is {ds.kind}")
-
     def build_networks(self) -> None:
+        super().build_networks()
         x = tf.zeros((1, *self.example_shape))
         z = tf.zeros((1, self.latent_dim))
-        self.generator(z)
-        self.encoder(x)
         self.discriminator_xz(x, z)
         self.discriminator_xx(x, x)
         self.discriminator_zz(z, z)
-
-    def player_variables(self, player: str) -> list:
-        if player == "discriminator":
-            return [v for d in (self.discriminator_xz, self.discriminator_xx,
-                                self.discriminator_zz) for v in d.trainable_variables]
-        return getattr(self, player).trainable_variables
 
     def logits(self, x: tf.Tensor, z: tf.Tensor) -> dict[str, tf.Tensor]:
         """Every discriminator's logit of its real and fake pairs, in training mode: float32
@@ -189,18 +163,13 @@ class ALAD(LatentGAN):
         return self.log_losses(d_loss=d_loss, g_loss=g_loss, e_loss=e_loss, cycle_loss=cycle_loss,
                                reconstruction_loss=self.validation_loss(x))
 
-    def validation_loss(self, x: tf.Tensor) -> tf.Tensor:
-        """Mean |x - G(E(x))| per feature: how well E then G give normal inputs back."""
-        return global_mean(per_example_absolute_error(x, self.generator(self.encoder(x))))
-
     def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
         _, real_features = self.discriminator_xx(x, x)
         _, reconstructed_features = self.discriminator_xx(x, self.generator(self.encoder(x)))
         return per_example_l1(real_features, reconstructed_features)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "generator_hidden": list(self.generator_hidden),
-                "encoder_hidden": list(self.encoder_hidden), "xz_hidden": list(self.xz_hidden),
+        return {**super().get_config(), "xz_hidden": list(self.xz_hidden),
                 "xz_latent_hidden": list(self.xz_latent_hidden),
                 "xz_joint_hidden": list(self.xz_joint_hidden),
                 "xx_hidden": list(self.xx_hidden), "zz_hidden": list(self.zz_hidden),

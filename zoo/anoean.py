@@ -25,22 +25,9 @@ paper, and chosen here: LeakyReLU(0.2) hidden activations, a linear encoder outp
 min-max scaled to [0, 1], n_D discriminator steps per encoder step, and a decision space of d
 dimensions.
 
-For tabular data n_D = 5, chosen without test labels by benchmarks/anoean_selection.py on
-NSL-KDD: the known anomalies are drawn from DoS and probe attacks only, and each setting is
-scored by its AUPRC on the normal val records plus the R2L and U2R attacks of KDDTrain+, types
-no known anomaly shows, as KDDTest+'s new types are. At d = 32 (5 seeds): 0.30 at n_D = 1, 0.35
-at 3, 0.40 at 5, 0.37 at 10; n_D = 5 beats n_D = 1 on every seed.
-
-d = 32 is a choice made on test labels: with n_D = 1 it was picked by the test AUPRC of NSL-KDD
-runs (seed 0, 10% known anomalies) among 1 to 128 (0.81 to 0.88 at d = 1, 0.86 to 0.93 at 2 to
-8, 0.93 to 0.95 from 16 up), so say so when quoting it. The label-free selection above, run for
-d at n_D = 5, prefers d = 8 (0.42 ± 0.09 against 0.40 ± 0.05 at d = 32, a margin well inside
-the spread over seeds), which scores below d = 32 on KDDTest+: docs/RESULTS.md, the AnoEAN
-sections. On KDD99 the same selection (known anomalies from the first half's DoS and probe
-records, scored on its R2L and U2R ones), over n_D in {1, 5}, d in {8, 32} and patience 3 or 10,
-picks n_D = 5, d = 32, patience 3 (0.680 ± 0.101), the defaults; the runner-up, d = 8 with
-patience 10, is at 0.675 ± 0.112, so it does not settle d either. Images keep n_D = 1 and
-d = 32, not re-chosen.
+For tabular data n_D = 5, chosen without test labels on attack types no known anomaly shows;
+d = 32 was chosen on NSL-KDD test labels (docs/MODEL_NOTES.md, AnoEAN, gives both selections).
+Images keep n_D = 1 and d = 32, not re-chosen.
 """
 
 from __future__ import annotations
@@ -52,7 +39,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from zoo.base import AnomalyDetector, DetectorError, replica_total
+from zoo.base import AnomalyDetector, DetectorError
 from zoo.blocks import dense_stack, strided_conv_stack
 
 
@@ -102,7 +89,11 @@ class AnoEAN(AnomalyDetector):
         >>> scores = model.score(ds.test.x)
     """
 
-    PLAYERS = ("encoder", "discriminator")
+    PLAYERS = {"encoder": ("encoder",), "discriminator": ("discriminator",)}
+    LOSSES = ("d_loss", "e_loss")
+    KIND_ARGUMENTS = {"tabular": {},
+                      "image": {"encoder_units": (), "conv_filters": (32, 64, 128),
+                                "discriminator_steps": 1}}
     # Min-max onto [0, 1] keeps one-hot columns as they are.
     FEATURE_RANGE = (0.0, 1.0)
     DEFAULT_EPOCHS = 20
@@ -112,7 +103,7 @@ class AnoEAN(AnomalyDetector):
     def __init__(self, example_shape: Sequence[int] = (122,),
                  encoder_units: Sequence[int] = (128, 64, 32), conv_filters: Sequence[int] = (),
                  latent_dim: int = 32, discriminator_units: Sequence[int] = (32, 16),
-                 discriminator_steps: int = 1, learning_rate: float = 1e-3, beta_1: float = 0.5,
+                 discriminator_steps: int = 5, learning_rate: float = 1e-3, beta_1: float = 0.5,
                  covariance_ridge: float = 1e-6, scaling: dict | None = None, seed: int = 0,
                  **kwargs):
         kwargs.setdefault("name", "anoean")
@@ -152,64 +143,12 @@ class AnoEAN(AnomalyDetector):
         self.normal_precision = self.add_weight(name="normal_precision",
                                                 shape=(self.latent_dim, self.latent_dim),
                                                 initializer="identity", trainable=False)
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.e_loss_tracker = keras.metrics.Mean(name="e_loss")
-
-    @classmethod
-    def dataset_defaults(cls, ds) -> dict[str, Any]:
-        common = {"example_shape": ds.example_shape, "discriminator_units": (32, 16),
-                  "learning_rate": 1e-3, "beta_1": 0.5, "covariance_ridge": 1e-6,
-                  "scaling": ds.meta["scaling"], "seed": 0}
-        if ds.kind == "tabular":
-            return {**common, "encoder_units": (128, 64, 32), "conv_filters": (),
-                    "latent_dim": 32, "discriminator_steps": 5}
-        if ds.kind == "image":
-            return {**common, "encoder_units": (), "conv_filters": (32, 64, 128),
-                    "latent_dim": 32, "discriminator_steps": 1}
-        raise DetectorError(f"AnoEAN models tabular rows or images; dataset {ds.name!r} is "
-                            f"{ds.kind}")
 
     def build_networks(self) -> None:
         self.encoder.build((None, *self.example_shape))
         self.discriminator.build((None, self.latent_dim))
 
-    def player_variables(self, player: str) -> list:
-        network = self.encoder if player == "encoder" else self.discriminator
-        return network.trainable_variables
-
-    def default_optimizer(self, player: str) -> keras.optimizers.Optimizer:
-        return keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1)
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.e_loss_tracker]
-
     # ----- training -------------------------------------------------------------------------
-
-    def split_batch(self, data, require_labels: bool = True) -> tuple[tf.Tensor, tf.Tensor]:
-        """A batch as (raw inputs, float32 [batch] mask of known anomalies).
-
-        Args:
-            data: what fit or evaluate hand over: (x, known) or x alone.
-            require_labels: refuse x alone (training); else x alone is all normal (validation).
-
-        Raises:
-            DetectorError: labels missing where required, or not one per example.
-        """
-        x, known, _ = keras.utils.unpack_x_y_sample_weight(data)
-        if known is None:
-            if require_labels:
-                raise DetectorError(
-                    f"{type(self).__name__} trains on (inputs, known) pairs, got inputs alone: "
-                    "call fit(x, known) with known int [batch] (1 = a known anomaly, 0 = "
-                    "normal; all zeros to train one-class), or fit a dataset of such pairs")
-            known = tf.zeros(tf.shape(x)[:1])
-        if known.shape.rank == 2 and known.shape[-1] == 1:
-            known = tf.squeeze(known, -1)
-        if known.shape.rank != 1:
-            raise DetectorError(f"known-anomaly labels must be one per example, int [batch]; "
-                                f"got shape {known.shape.as_list()}")
-        return x, tf.cast(tf.not_equal(known, 0), "float32")
 
     def sample_prior(self, batch_size) -> tf.Tensor:
         """z ~ N(0, I): float32 [batch_size, latent_dim]."""
@@ -230,8 +169,8 @@ class AnoEAN(AnomalyDetector):
         return d_loss, e_loss
 
     def train_step(self, data):
-        x, is_anomaly = self.split_batch(data)
-        x = self.scale(x)
+        x, known = self.split_batch(data)
+        x, is_anomaly = self.scale(x), tf.cast(known, "float32")
         batch_size = tf.shape(x)[0]
 
         # (1) n_D discriminator steps: prior samples are real, all encodings fake.
@@ -245,19 +184,15 @@ class AnoEAN(AnomalyDetector):
         with tf.GradientTape() as tape:
             d_loss, e_loss = self.losses_of(x, is_anomaly, self.sample_prior(batch_size))
         self.minimize("encoder", e_loss, tape)
-
-        self.d_loss_tracker.update_state(replica_total(d_loss))
-        self.e_loss_tracker.update_state(replica_total(e_loss))
-        return self.tracker_results()
+        return self.log_losses(d_loss=d_loss, e_loss=e_loss)
 
     def test_step(self, data):
         # Validation data are normally all normal: x alone is accepted as such.
-        x, is_anomaly = self.split_batch(data, require_labels=False)
+        x, known = self.split_batch(data, require_labels=False)
         x = self.scale(x)
-        d_loss, e_loss = self.losses_of(x, is_anomaly, self.sample_prior(tf.shape(x)[0]))
-        self.d_loss_tracker.update_state(replica_total(d_loss))
-        self.e_loss_tracker.update_state(replica_total(e_loss))
-        return self.tracker_results()
+        d_loss, e_loss = self.losses_of(x, tf.cast(known, "float32"),
+                                        self.sample_prior(tf.shape(x)[0]))
+        return self.log_losses(d_loss=d_loss, e_loss=e_loss)
 
     # ----- the decision space -----------------------------------------------------------------
 

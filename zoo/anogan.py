@@ -25,7 +25,7 @@ import tensorflow as tf
 
 from zoo import inversion
 from zoo.base import DetectorError, LatentGAN
-from zoo.blocks import Critic, check_gan_shape, decoder_network
+from zoo.blocks import Discriminator, check_gan_shape, decoder_network
 from zoo.losses import sigmoid_cross_entropy
 
 
@@ -54,9 +54,13 @@ class AnoGAN(LatentGAN):
         >>> scores = model.score(ds.test.x)
     """
 
-    PLAYERS = ("generator", "discriminator")
-    DEFAULT_EPOCHS = 10
+    PLAYERS = {"generator": ("generator",), "discriminator": ("discriminator",)}
     LOSSES = ("d_loss", "g_loss")
+    # Rows get the dense networks of EGBAD's reference code.
+    KIND_ARGUMENTS = {"tabular": {"generator_hidden": (64, 128),
+                                  "discriminator_hidden": (128, 64)},
+                      "image": {}}
+    DEFAULT_EPOCHS = 10
 
     def __init__(self, example_shape: Sequence[int] = (28, 28, 1), latent_dim: int = 32,
                  generator_hidden: Sequence[int] = (64, 32),
@@ -81,26 +85,11 @@ class AnoGAN(LatentGAN):
 
         self.generator = decoder_network(self.example_shape, self.latent_dim,
                                          self.generator_hidden, name="generator")
-        self.discriminator = Critic(self.example_shape, self.discriminator_hidden,
+        self.discriminator = Discriminator(self.example_shape, self.discriminator_hidden,
                                     name="discriminator")
-
-    @classmethod
-    def dataset_defaults(cls, ds) -> dict[str, Any]:
-        common = {"example_shape": ds.example_shape, "latent_dim": 32, "feature_weight": 0.1,
-                  "inversion_steps": 50, "inversion_learning_rate": 1e-2,
-                  "learning_rate": 2e-4, "beta_1": 0.5, "scaling": ds.meta["scaling"],
-                  "seed": 0}
-        if ds.kind == "tabular":
-            return {**common, "generator_hidden": (64, 128), "discriminator_hidden": (128, 64)}
-        if ds.kind == "image":
-            return {**common, "generator_hidden": (64, 32), "discriminator_hidden": (32, 64)}
-        raise DetectorError(f"AnoGAN models rows or images; dataset {ds.name!r} is {ds.kind}")
 
     def build_networks(self) -> None:
         self.discriminator(self.generator(tf.zeros((1, self.latent_dim))))
-
-    def player_variables(self, player: str) -> list:
-        return getattr(self, player).trainable_variables
 
     def train_step(self, data):
         real = self.scale(keras.utils.unpack_x_y_sample_weight(data)[0])

@@ -4,26 +4,31 @@ An `AnomalyDetector` is a `keras.Model` with its own `train_step`. Around that i
 
 - `for_dataset(ds, **overrides)`: the paper's architecture for that kind of data;
 - `compile(<player>_optimizer=...)`: one optimizer per player of the game, paper defaults;
+- `training_data(ds, batch_size, seed)`: the tf.data pipeline `fit` takes for a dataset;
 - `score(x)`: float32 [batch], higher = more anomalous, from *raw* inputs (the scaling fitted
   on the training data is the model's first layer);
 - `calibrate(x_normal, quantile=... | contamination=...)`: the threshold, a model variable that
   is saved and served with the model; `predict_labels(x)`;
 - `serve(inputs)`: the serving signature, `{"score", "is_anomaly"}`; a model adds outputs by
-  overriding `serving_outputs`, input checks by extending `check_serving_inputs`.
+  overriding `serving_outputs`, input checks by extending `check_serving_inputs`;
+  `predict_outputs(x)` gives the same answers as NumPy arrays.
 
-A subclass writes `build_networks`, `score_scaled`, `train_step`, `player_variables` and
-`dataset_defaults`, and lists its players and their default optimizers. A weakly supervised one
-(it also learns from a few labelled anomalies) sets `USES_KNOWN_ANOMALIES` and trains on
-(inputs, known) pairs; a supervised classifier sets `SUPERVISED` and trains on (windows, window
-labels) pairs. One that can judge its fit on held-out normal data names a `VALIDATION_LOSS` and
-writes `validation_loss`: fit's validation and early stopping then need no anomaly labels.
-`LatentGAN` adds what the survey's GANs share (latent prior, Adam per player, loss trackers).
+A subclass holds its paper's defaults in its constructor and lists in KIND_ARGUMENTS, for each
+kind of data it takes, only the arguments that differ from them; it writes `build_networks`,
+`score_scaled` and `train_step`, names its players and the networks each one trains in PLAYERS,
+and the losses its `train_step` logs in LOSSES. A weakly supervised one (it also learns from a
+few labelled anomalies) sets `USES_KNOWN_ANOMALIES` and trains on (inputs, known) pairs; a
+supervised classifier sets `SUPERVISED` and trains on (windows, window labels) pairs. One that
+can judge its fit on held-out normal data names a `VALIDATION_LOSS` and writes
+`validation_loss`: fit's validation and early stopping then need no anomaly labels.
+`LatentGAN` adds what the survey's GANs share (a latent prior, one Adam per player).
 """
 
 from __future__ import annotations
 
+import inspect
 import math
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
 import keras
 import numpy as np
@@ -55,6 +60,11 @@ def step_logs(trackers: Sequence[keras.metrics.Metric]) -> dict[str, tf.Tensor]:
     return results
 
 
+#: How an error message names each kind of data (see `datasets.base.KINDS`).
+KIND_WORDS = {"series": "windows of a series", "tabular": "rows", "image": "images",
+              "sessions": "sessions of log keys"}
+
+
 @keras.saving.register_keras_serializable(package="zoo")
 class AnomalyDetector(keras.Model):
     """Base class of the zoo's models (see the module docstring for the contract).
@@ -67,8 +77,16 @@ class AnomalyDetector(keras.Model):
         seed: seeds the model's random draws (noise, latent starting points).
     """
 
-    #: Names of the players; `compile` takes one `<player>_optimizer` for each.
-    PLAYERS: tuple[str, ...] = ()
+    #: The players of the model's game, each with the attributes (sub-networks or variables)
+    #: whose trainable variables its optimizer updates; `compile` takes one
+    #: `<player>_optimizer` for each.
+    PLAYERS: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    #: The values `train_step` logs (losses, mostly), each a keras.metrics.Mean of that name.
+    LOSSES: ClassVar[tuple[str, ...]] = ()
+    #: For each kind of data the model takes (a `datasets.Dataset.kind`), the constructor
+    #: arguments of its paper's architecture for that kind that differ from the constructor's
+    #: defaults; `for_dataset` adds the example shape, the scaling and `data_arguments`.
+    KIND_ARGUMENTS: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
     #: The range the model works in; the raw inputs are min-max scaled onto it.
     FEATURE_RANGE: tuple[float, float] = (-1.0, 1.0)
     INPUT_DTYPE = "float32"
@@ -96,27 +114,16 @@ class AnomalyDetector(keras.Model):
         self.scaler = (MinMaxScaling(self.scaling["min"], self.scaling["max"], self.FEATURE_RANGE,
                                      name="scaler", dtype="float32") if self.scaling else None)
         self._score_function = None  # traced on first use by `score`
+        self._serve_function = None  # traced on first use by `predict_outputs`
         # +inf: nothing is flagged until `calibrate` sets a real threshold.
         self.threshold = self.add_weight(name="threshold", shape=(), trainable=False,
                                          initializer=keras.initializers.Constant(math.inf))
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.LOSSES}
 
     # ----- what a subclass provides -------------------------------------------------------
 
-    @classmethod
-    def dataset_defaults(cls, ds) -> dict[str, Any]:
-        """Constructor arguments of the paper's architecture for dataset `ds`."""
-        raise NotImplementedError
-
     def build_networks(self) -> None:
         """Build every sub-network (fit never calls build on a model with its own train_step)."""
-        raise NotImplementedError
-
-    def player_variables(self, player: str) -> list:
-        """The trainable variables the optimizer of `player` updates."""
-        raise NotImplementedError
-
-    def default_optimizer(self, player: str) -> keras.optimizers.Optimizer:
-        """The paper's optimizer for `player`."""
         raise NotImplementedError
 
     def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
@@ -128,20 +135,55 @@ class AnomalyDetector(keras.Model):
         models that name one)."""
         raise NotImplementedError
 
+    @classmethod
+    def data_arguments(cls, ds) -> dict[str, Any]:
+        """Constructor arguments read off dataset `ds` beyond its example shape and scaling
+        (a vocabulary size, a class weight); none by default."""
+        return {}
+
+    def default_optimizer(self, player: str) -> keras.optimizers.Optimizer:
+        """The paper's optimizer for `player`: Adam at the model's `learning_rate` (and `beta_1`
+        where it has one), unless the model says otherwise."""
+        return keras.optimizers.Adam(self.learning_rate, beta_1=getattr(self, "beta_1", 0.9))
+
     # ----- construction -------------------------------------------------------------------
+
+    @classmethod
+    def dataset_defaults(cls, ds) -> dict[str, Any]:
+        """Constructor arguments of the paper's architecture for dataset `ds`: those that
+        differ from the constructor's defaults.
+
+        Raises:
+            DetectorError: the model takes no data of `ds.kind`.
+        """
+        if ds.kind not in cls.KIND_ARGUMENTS:
+            kinds = " or ".join(KIND_WORDS[kind] for kind in cls.KIND_ARGUMENTS)
+            raise DetectorError(f"{cls.__name__} models {kinds}; dataset {ds.name!r} is "
+                                f"{ds.kind}")
+        return {"example_shape": ds.example_shape, "scaling": ds.meta.get("scaling"),
+                **cls.KIND_ARGUMENTS[ds.kind], **cls.data_arguments(ds)}
+
+    @classmethod
+    def argument_names(cls) -> list[str]:
+        """The constructor's named arguments (every model lists all of its own)."""
+        parameters = inspect.signature(cls.__init__).parameters.values()
+        return [p.name for p in parameters if p.name != "self"
+                and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
 
     @classmethod
     def for_dataset(cls, ds, **overrides: Any) -> "AnomalyDetector":
         """The paper's model for dataset `ds`, built; `overrides` replace constructor arguments.
 
         Raises:
-            DetectorError: an override names no constructor argument.
+            DetectorError: the model takes no data of this kind, or an override names no
+                constructor argument.
         """
         arguments = cls.dataset_defaults(ds)
-        unknown = sorted(set(overrides) - set(arguments))
+        names = cls.argument_names()
+        unknown = sorted(set(overrides) - set(names))
         if unknown:
             raise DetectorError(f"{cls.__name__} has no argument {', '.join(unknown)}; "
-                                f"its arguments: {', '.join(sorted(arguments))}")
+                                f"its arguments: {', '.join(sorted(names))}")
         model = cls(**{**arguments, **overrides})
         model.build()
         return model
@@ -157,6 +199,67 @@ class AnomalyDetector(keras.Model):
         return {"example_shape": list(self.example_shape), "scaling": self.scaling,
                 "seed": self.seed, "name": self.name,
                 "dtype": keras.dtype_policies.serialize(self.dtype_policy)}
+
+    # ----- training data ------------------------------------------------------------------
+
+    def training_data(self, ds, batch_size: int, seed: int = 0,
+                      shuffle: bool = True) -> tf.data.Dataset:
+        """What `fit` takes for the training split of dataset `ds`, as a tf.data pipeline.
+
+        The training examples (windows at stride 1 for series), alone or paired as the model
+        trains on them: with their known-anomaly marks (USES_KNOWN_ANOMALIES; none marked: all
+        normal) or their labels (SUPERVISED).
+
+        Args:
+            ds: a `datasets.Dataset`.
+            batch_size: the global batch size.
+            seed: seeds the shuffle.
+            shuffle: shuffle the examples (once per epoch, by `seed`).
+        """
+        x, y = ds.examples("train", stride=1)
+        inputs = np.ascontiguousarray(x)
+        if self.USES_KNOWN_ANOMALIES:
+            known = ds.train.known if ds.train.known is not None else np.zeros(len(x), np.int8)
+            inputs = (inputs, known)
+        elif self.SUPERVISED:
+            inputs = (inputs, y)
+        data = tf.data.Dataset.from_tensor_slices(inputs)
+        if shuffle:
+            data = data.shuffle(len(x), seed=seed)
+        return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+    def split_batch(self, data, require_labels: bool = True) -> tuple[tf.Tensor, tf.Tensor]:
+        """A batch of a model that trains on pairs, as (raw inputs, int32 [batch] labels: 1 =
+        a known anomaly or an anomalous window, 0 = normal).
+
+        Args:
+            data: what fit or evaluate hand over: a pair, or inputs alone.
+            require_labels: refuse inputs alone (training); else inputs alone are all normal
+                (validation on normal data).
+
+        Raises:
+            DetectorError: labels missing where required, or not one per example.
+        """
+        x, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        examples, name, fit_call = (
+            ("windows", "labels", "fit(x, y) with y int [batch] (1 = anomalous window, 0 = "
+             "normal), e.g. from Dataset.examples('train')") if self.SUPERVISED else
+            ("inputs", "known", "fit(x, known) with known int [batch] (1 = a known anomaly, "
+             "0 = normal; all zeros to train one-class)"))
+        if labels is None:
+            if require_labels:
+                raise DetectorError(f"{type(self).__name__} trains on ({examples}, {name}) "
+                                    f"pairs, got {examples} alone: call {fit_call}, or fit a "
+                                    "dataset of such pairs")
+            labels = tf.zeros(tf.shape(x)[:1], tf.int32)
+        if labels.shape.rank == 2 and labels.shape[-1] == 1:
+            labels = tf.squeeze(labels, -1)
+        if labels.shape.rank != 1:
+            one = "window" if self.SUPERVISED else "example"
+            raise DetectorError(f"{'window labels' if self.SUPERVISED else 'known-anomaly labels'}"
+                                f" must be one per {one}, int [batch]; got shape "
+                                f"{labels.shape.as_list()}")
+        return x, tf.cast(tf.not_equal(labels, 0), tf.int32)
 
     # ----- optimizers ---------------------------------------------------------------------
 
@@ -208,6 +311,22 @@ class AnomalyDetector(keras.Model):
         self.compile(jit_compile=config.get("jit_compile", False),
                      steps_per_execution=config.get("steps_per_execution", 1), **optimizers)
 
+    def player_variables(self, player: str) -> list:
+        """The trainable variables the optimizer of `player` updates (see PLAYERS).
+
+        Raises:
+            DetectorError: `player` is not one of the model's players.
+        """
+        if player not in self.PLAYERS:
+            raise DetectorError(f"{type(self).__name__} has no player {player!r}; its players: "
+                                f"{', '.join(self.PLAYERS)}")
+        variables = []
+        for name in self.PLAYERS[player]:
+            owner = getattr(self, name)
+            variables += (owner.trainable_variables if hasattr(owner, "trainable_variables")
+                          else [owner])
+        return variables
+
     def minimize(self, player: str, loss: tf.Tensor, tape: tf.GradientTape) -> None:
         """One optimizer step of `player` on `loss`, recorded by `tape`.
 
@@ -219,6 +338,28 @@ class AnomalyDetector(keras.Model):
         scale = optimizer.scale_loss(tf.ones_like(loss))
         gradients = tape.gradient(loss, variables, output_gradients=scale)
         optimizer.apply_gradients(zip(gradients, variables))
+
+    # ----- logs ---------------------------------------------------------------------------
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def log_losses(self, totals: Mapping[str, tf.Tensor] | None = None,
+                   **shares: tf.Tensor) -> dict[str, tf.Tensor]:
+        """Track the values of a step (LOSSES) and return the logs `train_step` returns.
+
+        Args:
+            totals: values that are already the whole global batch's, the same on every
+                replica (a statistic all-reduced in the step, a weight): tracked as they are.
+            **shares: this replica's share of each loss (as the gradients take it); the tracker
+                gets the global batch's value, the sum of the replicas' shares.
+        """
+        for name, share in shares.items():
+            self.trackers[name].update_state(replica_total(share))
+        for name, total in (totals or {}).items():
+            self.trackers[name].update_state(total)
+        return self.tracker_results()
 
     def tracker_results(self, names: Sequence[str] | None = None) -> dict[str, tf.Tensor]:
         """The logs `train_step` and `test_step` return: the current result of each loss tracker
@@ -232,8 +373,7 @@ class AnomalyDetector(keras.Model):
             raise DetectorError(f"{type(self).__name__} has no validation loss: fit it without "
                                 "validation_data")
         x = self.scale(keras.utils.unpack_x_y_sample_weight(data)[0])
-        tracker = next(m for m in self.metrics if m.name == self.VALIDATION_LOSS)
-        tracker.update_state(replica_total(self.validation_loss(x)))
+        self.trackers[self.VALIDATION_LOSS].update_state(replica_total(self.validation_loss(x)))
         return self.tracker_results([self.VALIDATION_LOSS])
 
     # ----- scoring ------------------------------------------------------------------------
@@ -339,6 +479,21 @@ class AnomalyDetector(keras.Model):
             raise DetectorError("the model has no threshold yet: call calibrate() first")
         return self.score(x, batch_size=batch_size) > float(self.threshold.numpy())
 
+    def predict_outputs(self, x: Any, batch_size: int = 256) -> dict[str, np.ndarray]:
+        """What the serving signature (`serve`) answers for raw inputs `x`: each output as an
+        array [batch], from one pass per batch.
+
+        Raises:
+            DetectorError: as `score`.
+        """
+        x = self.check_inputs(x)
+        if self._serve_function is None:
+            self._serve_function = tf.function(self.serve,
+                                               input_signature=[self.input_signature()])
+        batches = [self._serve_function(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+        return {name: np.concatenate([batch[name].numpy() for batch in batches])
+                for name in batches[0]}
+
     # ----- serving ------------------------------------------------------------------------
 
     def _shape_text(self) -> str:
@@ -376,19 +531,13 @@ class AnomalyDetector(keras.Model):
 @keras.saving.register_keras_serializable(package="zoo")
 class LatentGAN(AnomalyDetector):
     """What the GANs of the survey share: a latent space of `latent_dim` dimensions with the
-    prior N(0, I), one Adam per player, and their loss trackers by name.
-
-    A subclass names the losses it logs in LOSSES and ends its `train_step` with
-    `return self.log_losses(name=share, ...)`.
+    prior N(0, I), and one Adam per player.
 
     Args:
         example_shape, scaling, seed, **kwargs: see AnomalyDetector.
         latent_dim: dimension of z.
         learning_rate, beta_1: Adam's, for every player (the default optimizers).
     """
-
-    #: The losses `train_step` logs, each a keras.metrics.Mean tracker of that name.
-    LOSSES: tuple[str, ...] = ()
 
     def __init__(self, example_shape: Sequence[int], latent_dim: int = 32,
                  learning_rate: float = 2e-4, beta_1: float = 0.5,
@@ -399,25 +548,10 @@ class LatentGAN(AnomalyDetector):
         self.beta_1 = float(beta_1)
         if self.latent_dim < 1:
             raise DetectorError(f"latent_dim must be at least 1, got {self.latent_dim}")
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.LOSSES}
-
-    def default_optimizer(self, player: str) -> keras.optimizers.Optimizer:
-        return keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def sample_prior(self, batch_size) -> tf.Tensor:
         """z ~ N(0, I): [batch_size, latent_dim]."""
         return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
-
-    def log_losses(self, **shares: tf.Tensor) -> dict[str, tf.Tensor]:
-        """Track each loss of a step (this replica's share; the tracker gets the whole batch's
-        value) and return the logs."""
-        for name, share in shares.items():
-            self.trackers[name].update_state(replica_total(share))
-        return self.tracker_results()
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "latent_dim": self.latent_dim,

@@ -1,6 +1,7 @@
 """Building blocks shared by the zoo's models: input scaling; recurrent, dense and strided
 convolution stacks; the generators, encoders and discriminators of the image and tabular GANs
-(DCGAN-style for images, dense for rows), with optional spectral normalisation."""
+(DCGAN-style for images, dense for rows), with optional spectral normalisation; the C-LSTM's
+convolution stack and dense head (the GAN+RL paper's classifiers and its feature extractor)."""
 
 from __future__ import annotations
 
@@ -173,10 +174,12 @@ def decoder_network(example_shape: Sequence[int], latent_dim: int, hidden: Seque
     return keras.Sequential(stack, name=name)
 
 
-class Critic(layers.Layer):
-    """A discriminator that also shows its last hidden layer: x -> (logit [batch], features).
+class Discriminator(layers.Layer):
+    """A GAN discriminator that also shows its last hidden layer: x -> (logit [batch],
+    features).
 
-    The features serve the feature-matching losses and scores (AnoGAN, GANomaly).
+    The features serve the feature-matching losses and scores (AnoGAN, GANomaly); OCGAN's
+    classifier has the same form.
     """
 
     def __init__(self, example_shape: Sequence[int], hidden: Sequence[int],
@@ -191,7 +194,7 @@ class Critic(layers.Layer):
         return ops.squeeze(self.head(features, training=training), -1), features
 
 
-class PairCritic(layers.Layer):
+class PairDiscriminator(layers.Layer):
     """The discriminator of a BiGAN on pairs: D(a, b) -> (logit [batch], features).
 
     Each input goes through its own branch (None: as it is), the two are concatenated on the
@@ -219,3 +222,37 @@ class PairCritic(layers.Layer):
             b = self.second(b, training=training)
         features = self.joint(ops.concatenate([a, b], axis=-1), training=training)
         return ops.squeeze(self.head(features, training=training), -1), features
+
+
+# ----- the C-LSTM's blocks (zoo/classifiers.py, and GAN+RL's extractor) ----------------
+
+
+def conv_stack(filters: Sequence[int], kernel_size: int, pool_every: int,
+               name: str) -> list[layers.Layer]:
+    """Conv1D layers (stride 1, "same", tanh) with a MaxPool 2 after every `pool_every` of
+    them: [batch, steps, features] -> [batch, steps / 2**pools, filters[-1]]."""
+    stack: list[layers.Layer] = []
+    for i, f in enumerate(filters):
+        stack.append(layers.Conv1D(f, kernel_size, strides=1, padding="same",
+                                   activation="tanh", name=f"{name}_conv_{f}_{i}"))
+        if (i + 1) % pool_every == 0:
+            stack.append(layers.MaxPooling1D(2, name=f"{name}_pool_{i}"))
+    return stack
+
+
+def check_window(window: int, pools: int, owner: str) -> None:
+    """Refuse a window too short for `pools` MaxPool 2 layers.
+
+    Raises:
+        DetectorError: naming `owner`, the window and the shortest it takes.
+    """
+    if window < 2 ** pools:
+        raise DetectorError(f"{owner} halves the window {pools} times: it needs windows of at "
+                            f"least {2 ** pools} steps, got {window}")
+
+
+def dense_head(units: Sequence[int], name: str) -> list[layers.Layer]:
+    """Dense(tanh) layers of widths `units`, then Dense 2, the logits of (normal, anomalous)."""
+    return [*(layers.Dense(u, activation="tanh", name=f"{name}_dense_{u}_{i}")
+              for i, u in enumerate(units)),
+            layers.Dense(2, name=f"{name}_logits")]

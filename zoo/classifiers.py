@@ -42,7 +42,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from zoo.base import AnomalyDetector, DetectorError, replica_total
+from zoo.base import AnomalyDetector, DetectorError
+from zoo.blocks import check_window, conv_stack, dense_head
 from zoo.losses import global_mean
 
 #: The largest weight `balanced_anomaly_weight` gives an anomalous window (and 1 / it the
@@ -68,43 +69,12 @@ def balanced_anomaly_weight(labels: np.ndarray) -> float:
     return float(np.clip(n_normal / n_anomalous, 1.0 / MAX_ANOMALY_WEIGHT, MAX_ANOMALY_WEIGHT))
 
 
-def conv_stack(filters: Sequence[int], kernel_size: int, pool_every: int,
-               name: str) -> list[layers.Layer]:
-    """Conv1D layers (stride 1, "same", tanh) with a MaxPool 2 after every `pool_every` of
-    them: [batch, steps, features] -> [batch, steps / 2**pools, filters[-1]]."""
-    stack: list[layers.Layer] = []
-    for i, f in enumerate(filters):
-        stack.append(layers.Conv1D(f, kernel_size, strides=1, padding="same",
-                                   activation="tanh", name=f"{name}_conv_{f}_{i}"))
-        if (i + 1) % pool_every == 0:
-            stack.append(layers.MaxPooling1D(2, name=f"{name}_pool_{i}"))
-    return stack
-
-
-def check_window(window: int, pools: int, owner: str) -> None:
-    """Refuse a window too short for `pools` MaxPool 2 layers.
-
-    Raises:
-        DetectorError: naming `owner`, the window and the shortest it takes.
-    """
-    if window < 2 ** pools:
-        raise DetectorError(f"{owner} halves the window {pools} times: it needs windows of at "
-                            f"least {2 ** pools} steps, got {window}")
-
-
-def dense_head(units: Sequence[int], name: str) -> list[layers.Layer]:
-    """Dense(tanh) layers of widths `units`, then Dense 2, the logits of (normal, anomalous)."""
-    return [*(layers.Dense(u, activation="tanh", name=f"{name}_dense_{u}_{i}")
-              for i, u in enumerate(units)),
-            layers.Dense(2, name=f"{name}_logits")]
-
-
 @keras.saving.register_keras_serializable(package="zoo")
 class WindowClassifier(AnomalyDetector):
     """A supervised classifier of windows [batch, window, features]: normal (0) or anomalous (1).
 
     The base of CLSTM, LSTMDNN and CNNDNN: a subclass builds `self.network` (windows scaled
-    onto [0, 1] -> logits [batch, 2]) and declares its paper architecture in ARCHITECTURE.
+    onto [0, 1] -> logits [batch, 2]) with its paper architecture as constructor defaults.
     Trains on (windows, window labels) pairs, `labels` int [batch], as `Dataset.examples` gives
     them. The threshold starts at 0.5, the classifier's own decision; `calibrate` replaces it.
 
@@ -116,12 +86,12 @@ class WindowClassifier(AnomalyDetector):
         scaling, seed, **kwargs: see AnomalyDetector.
     """
 
-    PLAYERS = ("classifier",)
+    PLAYERS = {"classifier": ("network",)}
+    LOSSES = ("loss", "accuracy")
+    KIND_ARGUMENTS = {"series": {}}
     FEATURE_RANGE = (0.0, 1.0)
     SUPERVISED = True
     DEFAULT_EPOCHS = 10
-    #: The paper's network arguments (constructor arguments of the subclass).
-    ARCHITECTURE: dict[str, Any] = {}
 
     def __init__(self, example_shape: Sequence[int] = (60, 1), anomaly_weight: float = 1.0,
                  learning_rate: float = 1e-3, scaling: dict | None = None, seed: int = 0,
@@ -136,51 +106,16 @@ class WindowClassifier(AnomalyDetector):
         if not (np.isfinite(self.anomaly_weight) and self.anomaly_weight > 0):
             raise DetectorError(f"anomaly_weight must be a positive number, got {anomaly_weight}")
         self.threshold.assign(0.5)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", "accuracy")}
 
     @classmethod
-    def dataset_defaults(cls, ds) -> dict[str, Any]:
-        if ds.kind != "series":
-            raise DetectorError(f"{cls.__name__} classifies windows of series; dataset "
-                                f"{ds.name!r} is {ds.kind}")
+    def data_arguments(cls, ds) -> dict[str, Any]:
         _, labels = ds.examples("train")
-        return {"example_shape": ds.example_shape, **cls.ARCHITECTURE,
-                "anomaly_weight": balanced_anomaly_weight(labels), "learning_rate": 1e-3,
-                "scaling": ds.meta["scaling"], "seed": 0}
+        return {"anomaly_weight": balanced_anomaly_weight(labels)}
 
     def build_networks(self) -> None:
         self.network.build((None, self.window, self.n_features))
 
-    def player_variables(self, player: str) -> list:
-        return self.network.trainable_variables
-
-    def default_optimizer(self, player: str) -> keras.optimizers.Optimizer:
-        return keras.optimizers.Adam(self.learning_rate)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
     # ----- training ------------------------------------------------------------------------
-
-    def split_batch(self, data) -> tuple[tf.Tensor, tf.Tensor]:
-        """A batch as (raw windows, int32 [batch] labels, 1 = anomalous).
-
-        Raises:
-            DetectorError: labels missing, or not one per window.
-        """
-        x, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
-        if labels is None:
-            raise DetectorError(
-                f"{type(self).__name__} trains on (windows, labels) pairs, got windows alone: "
-                "call fit(x, y) with y int [batch] (1 = anomalous window, 0 = normal), e.g. "
-                "from Dataset.examples('train'), or fit a dataset of such pairs")
-        if labels.shape.rank == 2 and labels.shape[-1] == 1:
-            labels = tf.squeeze(labels, -1)
-        if labels.shape.rank != 1:
-            raise DetectorError(f"window labels must be one per window, int [batch]; got shape "
-                                f"{labels.shape.as_list()}")
-        return x, tf.cast(tf.not_equal(labels, 0), tf.int32)
 
     def logits(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
         """Logits of (normal, anomalous) of scaled windows: float32 [batch, 2]."""
@@ -202,9 +137,7 @@ class WindowClassifier(AnomalyDetector):
         self.minimize("classifier", loss, tape)
         correct = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), labels),
                           tf.float32)
-        self.trackers["loss"].update_state(replica_total(loss))
-        self.trackers["accuracy"].update_state(replica_total(global_mean(correct)))
-        return self.tracker_results()
+        return self.log_losses(loss=loss, accuracy=global_mean(correct))
 
     # ----- scoring -------------------------------------------------------------------------
 
@@ -241,9 +174,6 @@ class CLSTM(WindowClassifier):
         >>> model.fit(x, y, batch_size=256, epochs=1)
         >>> p_anomalous = model.score(ds.examples("test")[0])
     """
-
-    ARCHITECTURE = {"conv_filters": (64, 64), "kernel_size": 5, "lstm_units": 64,
-                    "dense_units": (32,)}
 
     def __init__(self, example_shape: Sequence[int] = (60, 1),
                  conv_filters: Sequence[int] = (64, 64), kernel_size: int = 5,
@@ -291,8 +221,6 @@ class LSTMDNN(WindowClassifier):
         >>> p_anomalous = model.score(ds.examples("test")[0])
     """
 
-    ARCHITECTURE = {"lstm_units": 64, "dense_units": (64, 32)}
-
     def __init__(self, example_shape: Sequence[int] = (60, 1), lstm_units: int = 64,
                  dense_units: Sequence[int] = (64, 32), anomaly_weight: float = 1.0,
                  learning_rate: float = 1e-3, scaling: dict | None = None, seed: int = 0,
@@ -336,9 +264,6 @@ class CNNDNN(WindowClassifier):
         >>> model.fit(*ds.examples("train"), batch_size=256, epochs=1)
         >>> p_anomalous = model.score(ds.examples("test")[0])
     """
-
-    ARCHITECTURE = {"conv_filters": (32, 32, 64, 64, 128, 128), "kernel_size": 5,
-                    "pool_every": 2, "dense_units": (32,)}
 
     def __init__(self, example_shape: Sequence[int] = (60, 1),
                  conv_filters: Sequence[int] = (32, 32, 64, 64, 128, 128), kernel_size: int = 5,

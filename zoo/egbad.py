@@ -36,7 +36,7 @@ import keras
 import tensorflow as tf
 
 from zoo.base import DetectorError, LatentGAN
-from zoo.blocks import (PairCritic, check_gan_shape, decoder_network, dense_stack,
+from zoo.blocks import (PairDiscriminator, check_gan_shape, decoder_network, dense_stack,
                         encoder_network, feature_stack)
 from zoo.losses import (global_mean, per_example_absolute_error, per_example_l1,
                         sigmoid_cross_entropy)
@@ -44,17 +44,63 @@ from zoo.losses import (global_mean, per_example_absolute_error, per_example_l1,
 SCORE_METHODS = ("cross-entropy", "feature-matching")
 GENERATOR_ACTIVATIONS = ("tanh", "linear")
 
+#: The reference code's DCGAN-form networks for images, smaller (see the module docstring).
+IMAGE_NETWORKS = {"generator_hidden": (64, 32), "encoder_hidden": (32, 64),
+                  "learning_rate": 2e-4}
+
 
 @keras.saving.register_keras_serializable(package="zoo")
-class EGBAD(LatentGAN):
+class BiGAN(LatentGAN):
+    """What EGBAD and ALAD share: a generator G (z -> x) and an encoder E (x -> z) that the
+    discriminators on pairs (written by the subclass) teach to invert each other, and the
+    reconstruction error |x - G(E(x))| that judges a fit on normal data.
+
+    Args:
+        example_shape: (features,) for rows, (height, width, channels) for images.
+        generator_hidden: G's hidden Dense widths (rows) or its grid channels then
+            up-convolution filters (images; one stride-2 step each).
+        encoder_hidden: E's hidden Dense widths or convolution filters.
+        generator_activation: G's output, "tanh" (onto the scaled inputs' [-1, 1]) or
+            "linear".
+        latent_dim, learning_rate, beta_1, scaling, seed, **kwargs: see LatentGAN.
+    """
+
+    VALIDATION_LOSS = "reconstruction_loss"
+
+    def __init__(self, example_shape: Sequence[int], generator_hidden: Sequence[int],
+                 encoder_hidden: Sequence[int], generator_activation: str = "tanh", **kwargs):
+        super().__init__(example_shape=example_shape, **kwargs)
+        self.generator_hidden = tuple(int(u) for u in generator_hidden)
+        self.encoder_hidden = tuple(int(u) for u in encoder_hidden)
+        check_gan_shape(self.example_shape, self.generator_hidden,
+                        f"{type(self).__name__}'s generator")
+        self.generator = decoder_network(self.example_shape, self.latent_dim,
+                                         self.generator_hidden, name="generator",
+                                         output_activation=generator_activation)
+        self.encoder = encoder_network(self.example_shape, self.latent_dim, self.encoder_hidden,
+                                       name="encoder")
+
+    def build_networks(self) -> None:
+        self.generator(tf.zeros((1, self.latent_dim)))
+        self.encoder(tf.zeros((1, *self.example_shape)))
+
+    def validation_loss(self, x: tf.Tensor) -> tf.Tensor:
+        """Mean |x - G(E(x))| per feature: how well E then G give normal inputs back."""
+        return global_mean(per_example_absolute_error(x, self.generator(self.encoder(x))))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "generator_hidden": list(self.generator_hidden),
+                "encoder_hidden": list(self.encoder_hidden)}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class EGBAD(BiGAN):
     """BiGAN anomaly detector on rows [features] or images [height, width, channels].
 
     Args:
         example_shape: (features,) for rows, (height, width, channels) for images.
         latent_dim: dimension of z.
-        generator_hidden: G's hidden Dense widths (rows) or its grid channels then
-            up-convolution filters (images; one stride-2 step each).
-        encoder_hidden: E's hidden Dense widths or convolution filters.
+        generator_hidden, encoder_hidden: see BiGAN.
         discriminator_hidden: widths or filters of D's x-branch.
         discriminator_latent_hidden: widths of D's z-branch.
         discriminator_joint_hidden: widths of D's joint layers; the last are the features of
@@ -75,10 +121,14 @@ class EGBAD(LatentGAN):
         >>> scores = model.score(ds.test.x)
     """
 
-    PLAYERS = ("generator", "encoder", "discriminator")
-    DEFAULT_EPOCHS = 10
-    VALIDATION_LOSS = "reconstruction_loss"
+    PLAYERS = {"generator": ("generator",), "encoder": ("encoder",),
+               "discriminator": ("discriminator",)}
     LOSSES = ("d_loss", "g_loss", "e_loss", "reconstruction_loss")
+    KIND_ARGUMENTS = {
+        "tabular": {},
+        "image": {**IMAGE_NETWORKS, "discriminator_hidden": (32, 64),
+                  "discriminator_joint_hidden": (256,)}}
+    DEFAULT_EPOCHS = 10
 
     def __init__(self, example_shape: Sequence[int] = (121,), latent_dim: int = 32,
                  generator_hidden: Sequence[int] = (64, 128),
@@ -90,61 +140,32 @@ class EGBAD(LatentGAN):
                  learning_rate: float = 1e-5, beta_1: float = 0.5, scaling: dict | None = None,
                  seed: int = 0, **kwargs):
         kwargs.setdefault("name", "egbad")
-        super().__init__(example_shape=example_shape, latent_dim=latent_dim,
+        if score_method not in SCORE_METHODS:
+            raise DetectorError(f"score_method must be one of {', '.join(SCORE_METHODS)}, got "
+                                f"{score_method!r}")
+        if generator_activation not in GENERATOR_ACTIVATIONS:
+            raise DetectorError(f"generator_activation must be one of "
+                                f"{', '.join(GENERATOR_ACTIVATIONS)}, got "
+                                f"{generator_activation!r}")
+        super().__init__(example_shape=example_shape, generator_hidden=generator_hidden,
+                         encoder_hidden=encoder_hidden,
+                         generator_activation=generator_activation, latent_dim=latent_dim,
                          learning_rate=learning_rate, beta_1=beta_1, scaling=scaling, seed=seed,
                          **kwargs)
-        self.generator_hidden = tuple(int(u) for u in generator_hidden)
-        self.encoder_hidden = tuple(int(u) for u in encoder_hidden)
         self.discriminator_hidden = tuple(int(u) for u in discriminator_hidden)
         self.discriminator_latent_hidden = tuple(int(u) for u in discriminator_latent_hidden)
         self.discriminator_joint_hidden = tuple(int(u) for u in discriminator_joint_hidden)
         self.score_weight = float(score_weight)
         self.score_method = str(score_method)
-        if self.score_method not in SCORE_METHODS:
-            raise DetectorError(f"score_method must be one of {', '.join(SCORE_METHODS)}, got "
-                                f"{self.score_method!r}")
         self.generator_activation = str(generator_activation)
-        if self.generator_activation not in GENERATOR_ACTIVATIONS:
-            raise DetectorError(f"generator_activation must be one of "
-                                f"{', '.join(GENERATOR_ACTIVATIONS)}, got "
-                                f"{self.generator_activation!r}")
-        check_gan_shape(self.example_shape, self.generator_hidden, "EGBAD's generator")
-
-        self.generator = decoder_network(self.example_shape, self.latent_dim,
-                                         self.generator_hidden, name="generator",
-                                         output_activation=self.generator_activation)
-        self.encoder = encoder_network(self.example_shape, self.latent_dim, self.encoder_hidden,
-                                       name="encoder")
-        self.discriminator = PairCritic(
+        self.discriminator = PairDiscriminator(
             feature_stack(self.example_shape, self.discriminator_hidden, name="x_branch"),
             dense_stack(self.discriminator_latent_hidden, name="z_branch"),
             dense_stack(self.discriminator_joint_hidden, name="joint"), name="discriminator")
 
-    @classmethod
-    def dataset_defaults(cls, ds) -> dict[str, Any]:
-        common = {"example_shape": ds.example_shape, "latent_dim": 32, "score_weight": 0.1,
-                  "score_method": "feature-matching", "generator_activation": "tanh",
-                  "beta_1": 0.5,
-                  "scaling": ds.meta["scaling"], "seed": 0}
-        if ds.kind == "tabular":
-            return {**common, "generator_hidden": (64, 128), "encoder_hidden": (64,),
-                    "discriminator_hidden": (128,), "discriminator_latent_hidden": (128,),
-                    "discriminator_joint_hidden": (128,), "learning_rate": 1e-5}
-        if ds.kind == "image":
-            return {**common, "generator_hidden": (64, 32), "encoder_hidden": (32, 64),
-                    "discriminator_hidden": (32, 64), "discriminator_latent_hidden": (128,),
-                    "discriminator_joint_hidden": (256,), "learning_rate": 2e-4}
-        raise DetectorError(f"EGBAD models rows or images; dataset {ds.name!r} is {ds.kind}")
-
     def build_networks(self) -> None:
-        x = tf.zeros((1, *self.example_shape))
-        z = tf.zeros((1, self.latent_dim))
-        self.generator(z)
-        self.encoder(x)
-        self.discriminator(x, z)
-
-    def player_variables(self, player: str) -> list:
-        return getattr(self, player).trainable_variables
+        super().build_networks()
+        self.discriminator(tf.zeros((1, *self.example_shape)), tf.zeros((1, self.latent_dim)))
 
     def train_step(self, data):
         x = self.scale(keras.utils.unpack_x_y_sample_weight(data)[0])
@@ -177,10 +198,6 @@ class EGBAD(LatentGAN):
         logit, _ = self.discriminator(self.generator(z, training=True), z, training=True)
         return tf.cast(logit, "float32")
 
-    def validation_loss(self, x: tf.Tensor) -> tf.Tensor:
-        """Mean |x - G(E(x))| per feature: how well E then G give normal inputs back."""
-        return global_mean(per_example_absolute_error(x, self.generator(self.encoder(x))))
-
     def anomaly_scores(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
         """Both scores of inputs already scaled: {method: float32 [batch]}."""
         encoded = self.encoder(x)
@@ -198,9 +215,7 @@ class EGBAD(LatentGAN):
         return self.anomaly_scores(x)[self.score_method]
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "generator_hidden": list(self.generator_hidden),
-                "encoder_hidden": list(self.encoder_hidden),
-                "discriminator_hidden": list(self.discriminator_hidden),
+        return {**super().get_config(), "discriminator_hidden": list(self.discriminator_hidden),
                 "discriminator_latent_hidden": list(self.discriminator_latent_hidden),
                 "discriminator_joint_hidden": list(self.discriminator_joint_hidden),
                 "score_weight": self.score_weight, "score_method": self.score_method,

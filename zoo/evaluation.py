@@ -102,12 +102,12 @@ def isolation_forest_split(ds: Dataset, split: str = "test", stride: int = 1,
                        example_scores.astype(np.float32))
 
 
-def evaluate(model: AnomalyDetector, ds: Dataset, split: str = "test", stride: int = 1,
+def evaluate_split(model: AnomalyDetector, ds: Dataset, split: str = "test", stride: int = 1,
              top_percent: float | None = None, batch_size: int = 256,
              verbose: int = 0) -> tuple[dict[str, float], SplitScores]:
     """Metrics of `model` on `split` (threshold-free first; F1 at the calibrated threshold)."""
     scored = score_split(model, ds, split, stride, batch_size, verbose)
     threshold = float(model.threshold.numpy()) if model.is_calibrated else None
-    results = metrics.evaluate(scored.labels, scored.scores, threshold=threshold,
+    results = metrics.report(scored.labels, scored.scores, threshold=threshold,
                                top_percent=top_percent, series=ds.kind == "series")
     return results, scored

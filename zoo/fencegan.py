@@ -43,7 +43,7 @@ import keras
 import tensorflow as tf
 
 from zoo.base import DetectorError, LatentGAN
-from zoo.blocks import Critic, check_gan_shape, decoder_network
+from zoo.blocks import Discriminator, check_gan_shape, decoder_network
 from zoo.losses import sigmoid_cross_entropy
 
 #: Added to each squared distance before its square root: keeps the dispersion finite, and its
@@ -93,9 +93,14 @@ class FenceGAN(LatentGAN):
         >>> scores = model.score(ds.test.x)
     """
 
-    PLAYERS = ("generator", "discriminator")
-    DEFAULT_EPOCHS = 10
+    PLAYERS = {"generator": ("generator",), "discriminator": ("discriminator",)}
     LOSSES = ("d_loss", "g_loss", "encirclement_loss", "dispersion_loss")
+    # Images: the reference's MNIST settings (see the module docstring).
+    KIND_ARGUMENTS = {"tabular": {},
+                      "image": {"generator_hidden": (64, 32), "discriminator_hidden": (32, 64),
+                                "boundary": 0.1, "dispersion_weight": 30.0,
+                                "learning_rate": 1e-5, "generator_learning_rate": 2e-5}}
+    DEFAULT_EPOCHS = 10
 
     def __init__(self, example_shape: Sequence[int] = (121,), latent_dim: int = 32,
                  generator_hidden: Sequence[int] = (64, 128),
@@ -125,29 +130,12 @@ class FenceGAN(LatentGAN):
 
         self.generator = decoder_network(self.example_shape, self.latent_dim,
                                          self.generator_hidden, name="generator")
-        self.discriminator = Critic(self.example_shape, self.discriminator_hidden,
+        self.discriminator = Discriminator(self.example_shape, self.discriminator_hidden,
                                     name="discriminator")
-
-    @classmethod
-    def dataset_defaults(cls, ds) -> dict[str, Any]:
-        common = {"example_shape": ds.example_shape, "latent_dim": 32, "beta_1": 0.5,
-                  "scaling": ds.meta["scaling"], "seed": 0}
-        if ds.kind == "tabular":
-            return {**common, "generator_hidden": (64, 128), "discriminator_hidden": (128, 64),
-                    "boundary": 0.5, "dispersion_weight": 15.0, "fake_weight": 0.1,
-                    "learning_rate": 1e-4, "generator_learning_rate": None}
-        if ds.kind == "image":
-            return {**common, "generator_hidden": (64, 32), "discriminator_hidden": (32, 64),
-                    "boundary": 0.1, "dispersion_weight": 30.0, "fake_weight": 0.1,
-                    "learning_rate": 1e-5, "generator_learning_rate": 2e-5}
-        raise DetectorError(f"FenceGAN models rows or images; dataset {ds.name!r} is {ds.kind}")
 
     def build_networks(self) -> None:
         self.generator(tf.zeros((1, self.latent_dim)))
         self.discriminator(tf.zeros((1, *self.example_shape)))
-
-    def player_variables(self, player: str) -> list:
-        return getattr(self, player).trainable_variables
 
     def default_optimizer(self, player: str) -> keras.optimizers.Optimizer:
         rate = self.learning_rate
@@ -178,9 +166,8 @@ class FenceGAN(LatentGAN):
             replicas = tf.distribute.get_replica_context().num_replicas_in_sync
             g_loss = encirclement + self.dispersion_weight * dispersion / replicas
         self.minimize("generator", g_loss, tape)
-        # the dispersion is already the whole batch's: logged as it is
-        self.trackers["dispersion_loss"].update_state(dispersion)
-        return self.log_losses(d_loss=d_loss, g_loss=g_loss, encirclement_loss=encirclement)
+        return self.log_losses(d_loss=d_loss, g_loss=g_loss, encirclement_loss=encirclement,
+                               totals={"dispersion_loss": dispersion})
 
     def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
         return -self.logit(x)

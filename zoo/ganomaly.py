@@ -45,7 +45,7 @@ import keras
 import tensorflow as tf
 
 from zoo.base import DetectorError, LatentGAN
-from zoo.blocks import Critic, check_gan_shape, decoder_network, encoder_network
+from zoo.blocks import Discriminator, check_gan_shape, decoder_network, encoder_network
 from zoo.losses import (global_mean, per_example_absolute_error, per_example_l1,
                         per_example_squared_error, sigmoid_cross_entropy)
 
@@ -78,7 +78,11 @@ class GANomaly(LatentGAN):
         >>> scores = model.score(ds.test.x)
     """
 
-    PLAYERS = ("generator", "discriminator")
+    PLAYERS = {"generator": ("encoder", "decoder", "second_encoder"),
+               "discriminator": ("discriminator",)}
+    KIND_ARGUMENTS = {"tabular": {},
+                      "image": {"encoder_hidden": (32, 64), "decoder_hidden": (64, 32),
+                                "discriminator_hidden": (32, 64)}}
     DEFAULT_EPOCHS = 15
     VALIDATION_LOSS = "con_loss"
     LOSSES = ("d_loss", "g_loss", "adv_loss", "con_loss", "enc_loss")
@@ -115,33 +119,14 @@ class GANomaly(LatentGAN):
                                        name="decoder")
         self.second_encoder = encoder_network(self.example_shape, self.latent_dim,
                                               self.encoder_hidden, name="second_encoder")
-        self.discriminator = Critic(self.example_shape, self.discriminator_hidden,
+        self.discriminator = Discriminator(self.example_shape, self.discriminator_hidden,
                                     name="discriminator")
-
-    @classmethod
-    def dataset_defaults(cls, ds) -> dict[str, Any]:
-        common = {"example_shape": ds.example_shape, "latent_dim": 32, "adversarial_weight": 1.0,
-                  "contextual_weight": 50.0, "encoder_weight": 1.0, "learning_rate": 2e-4,
-                  "beta_1": 0.5, "scaling": ds.meta["scaling"], "seed": 0}
-        if ds.kind == "tabular":
-            return {**common, "encoder_hidden": (64,), "decoder_hidden": (64, 128),
-                    "discriminator_hidden": (128, 64)}
-        if ds.kind == "image":
-            return {**common, "encoder_hidden": (32, 64), "decoder_hidden": (64, 32),
-                    "discriminator_hidden": (32, 64)}
-        raise DetectorError(f"GANomaly models rows or images; dataset {ds.name!r} is {ds.kind}")
 
     def build_networks(self) -> None:
         x = tf.zeros((1, *self.example_shape))
         self.decoder(self.encoder(x))
         self.second_encoder(x)
         self.discriminator(x)
-
-    def player_variables(self, player: str) -> list:
-        if player == "generator":
-            return (self.encoder.trainable_variables + self.decoder.trainable_variables
-                    + self.second_encoder.trainable_variables)
-        return self.discriminator.trainable_variables
 
     def train_step(self, data):
         x = self.scale(keras.utils.unpack_x_y_sample_weight(data)[0])

@@ -36,12 +36,9 @@ Where the paper is silent (our choices): the generator is a dense network (z of 
 learned value per feature, starting at `initial_policy_scale`; the critic is Dense 128 → 64 →
 1 with LeakyReLU on the flattened h_1:T, and its two hidden layers are the f_i, λ_i = 0.05 each
 (Σλ = 0.1, TAnoGAN's λ); noise windows are uniform on the scaled range; Adam with β1 0.5 and
-β2 0.9 (WGAN-GP's) for the GAN, learning rate 1e-3 for it and for the pre-training. WGAN-GP's
-usual 1e-4 was too slow for the policy gradient (on the synthetic series, seed 0: `python
-train.py --model ganrl --epochs 10 --set learning_rate=1e-4` left the critic's Wasserstein
-estimate at 6.3 and the test AUROC at 0.37; `--epochs 20 --set learning_rate=1e-3`, 2.2 and
-0.75). Windows are scaled onto
-[-1, 1] by the min and max of the training data.
+β2 0.9 (WGAN-GP's) for the GAN, learning rate 1e-3 for it and for the pre-training (WGAN-GP's
+usual 1e-4 was too slow for the policy gradient: docs/MODEL_NOTES.md, GAN+RL). Windows are
+scaled onto [-1, 1] by the min and max of the training data.
 """
 
 from __future__ import annotations
@@ -55,9 +52,9 @@ import tensorflow_probability as tfp
 from keras import layers
 
 from zoo import inversion
-from zoo.base import DetectorError, LatentGAN, replica_total, step_logs
-from zoo.blocks import decoder_network, dense_stack
-from zoo.classifiers import check_window, conv_stack, dense_head
+from zoo.base import DetectorError, LatentGAN, replica_total
+from zoo.blocks import check_window, conv_stack, decoder_network, dense_head, dense_stack
+from zoo.extractor_pretraining import ExtractorPretraining
 from zoo.losses import global_mean
 
 tfd = tfp.distributions
@@ -98,7 +95,9 @@ class GANRL(LatentGAN):
         >>> scores = model.score(ds.examples("test")[0])
     """
 
-    PLAYERS = ("generator", "critic")
+    PLAYERS = {"generator": ("generator", "log_policy_scale"),
+               "critic": ("critic_body", "critic_head")}
+    KIND_ARGUMENTS = {"series": {}}
     # `python train.py --model ganrl` on the synthetic series: about a minute on 2 CPU cores.
     DEFAULT_EPOCHS = 20
     LOSSES = ("critic_loss", "wasserstein_distance", "gradient_penalty", "generator_loss",
@@ -177,20 +176,6 @@ class GANRL(LatentGAN):
                                 f"{self.initial_policy_scale}")
         check_window(self.window, len(self.conv_filters), "GANRL's extractor")
 
-    @classmethod
-    def dataset_defaults(cls, ds) -> dict[str, Any]:
-        if ds.kind != "series":
-            raise DetectorError(f"GANRL models windows of series; dataset {ds.name!r} is "
-                                f"{ds.kind}")
-        return {"example_shape": ds.example_shape, "latent_dim": 32,
-                "generator_hidden": (128, 128), "initial_policy_scale": 0.1,
-                "conv_filters": (64, 64), "kernel_size": 5, "lstm_units": 64,
-                "dense_units": (32,), "critic_hidden": (128, 64),
-                "feature_weights": (0.05, 0.05), "critic_steps": 5, "generator_steps": 1,
-                "gradient_penalty": 10.0, "pretrain_epochs": 1, "pretrain_learning_rate": 1e-3,
-                "inversion_steps": 50, "inversion_learning_rate": 1e-2, "learning_rate": 1e-3,
-                "beta_1": 0.5, "scaling": ds.meta["scaling"], "seed": 0}
-
     def build_networks(self) -> None:
         self.generator.build((None, self.latent_dim))
         self.extractor.build((None, self.window, self.n_features))
@@ -198,11 +183,6 @@ class GANRL(LatentGAN):
         self.extractor_head.build((None, self.lstm_units))
         self.critic_body.build((None, states_shape[1] * self.lstm_units))
         self.critic_head.build((None, self.critic_hidden[-1]))
-
-    def player_variables(self, player: str) -> list:
-        if player == "generator":
-            return [*self.generator.trainable_variables, self.log_policy_scale]
-        return self.critic_body.trainable_variables + self.critic_head.trainable_variables
 
     def extractor_variables(self) -> list:
         """What stage 1 trains: the C-LSTM and its classifying head."""
@@ -343,10 +323,8 @@ class GANRL(LatentGAN):
             critic_losses = self.critic_step(real_states)
         for _ in range(self.generator_steps):
             generator_losses = self.generator_step(tf.shape(real)[0])
-        # The scale as a share like the losses', so that the tracker gets the value itself.
-        scale_share = global_mean(tf.fill([tf.shape(real)[0]], tf.reduce_mean(
-            tf.exp(self.log_policy_scale))))
-        return self.log_losses(**critic_losses, **generator_losses, policy_scale=scale_share)
+        return self.log_losses(**critic_losses, **generator_losses, totals={
+            "policy_scale": tf.reduce_mean(tf.exp(tf.cast(self.log_policy_scale, tf.float32)))})
 
     # ----- scoring ------------------------------------------------------------------------
 
@@ -375,43 +353,3 @@ class GANRL(LatentGAN):
                 "pretrain_learning_rate": self.pretrain_learning_rate,
                 "inversion_steps": self.inversion_steps,
                 "inversion_learning_rate": self.inversion_learning_rate}
-
-
-class ExtractorPretraining(keras.Model):
-    """Stage 1 of GAN+RL's Algorithm 1 as a Keras model: trains a GANRL's C-LSTM and its head
-    to classify real windows (1) against noise windows (0); the GANRL's other networks are left
-    alone. Built by `GANRL.pretrain`, which gives it its optimizer."""
-
-    def __init__(self, detector: GANRL, **kwargs):
-        super().__init__(name="extractor_pretraining", **kwargs)
-        self.detector = detector
-        # Its variables are the detector's, built with it: nothing for fit to build.
-        self.built = True
-        self.loss_tracker = keras.metrics.Mean(name="extractor_loss")
-        self.accuracy_tracker = keras.metrics.Mean(name="extractor_accuracy")
-
-    @property
-    def metrics(self):
-        return [self.loss_tracker, self.accuracy_tracker]
-
-    def train_step(self, data):
-        detector = self.detector
-        real = detector.scale(keras.utils.unpack_x_y_sample_weight(data)[0])
-        batch_size = tf.shape(real)[0]
-        windows = tf.concat([real, detector.noise_windows(batch_size)], axis=0)
-        labels = tf.concat([tf.ones([batch_size], tf.int32), tf.zeros([batch_size], tf.int32)],
-                           axis=0)
-        variables = detector.extractor_variables()
-        with tf.GradientTape() as tape:
-            logits = detector.extractor_logits(windows)
-            loss = global_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
-        # A LossScaleOptimizer expects the gradients of the scaled loss (see AnomalyDetector.
-        # minimize); any other optimizer's scale is 1.
-        gradients = tape.gradient(loss, variables,
-                                  output_gradients=self.optimizer.scale_loss(tf.ones_like(loss)))
-        self.optimizer.apply_gradients(zip(gradients, variables))
-        correct = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), labels),
-                          tf.float32)
-        self.loss_tracker.update_state(replica_total(loss))
-        self.accuracy_tracker.update_state(replica_total(global_mean(correct)))
-        return step_logs(self.metrics)

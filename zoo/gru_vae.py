@@ -23,14 +23,9 @@ z^(l) ~ q(z | x). Per step, nll_t = -(1/L) Σ_l log p(x_t | z_≤t^(l)); the ses
 higher = more anomalous. The serving signature returns both, and the log reconstruction
 probability log (1/L) Σ_l p(x | z^(l)) (An & Cho, 2015).
 
-Why the maximum is the default: a sum grows with a session's length, so a long normal session
-outscores a short abnormal one, while an HDFS anomaly is typically one step the normal sessions
-never show (an error key, or an end after three keys) — DeepLog's rule flags a session on one
-key outside its top predictions for the same reason. Measured on HDFS
-(benchmarks/gru_vae_hdfs.py, 3 seeds, 30 epochs, test = held-out normal sessions + 10% abnormal
-ones): AUPRC 0.39 ± 0.09 with the sum, 0.99 ± 0.005 with the maximum. The maximum was chosen
-after an exploratory run on that test set; on abnormal sessions that the test does not hold
-(the benchmark's selection set) it ranks first too, AUPRC 1.00 against 0.43.
+The maximum is the default because a sum grows with a session's length, while an HDFS anomaly is
+typically one step the normal sessions never show (docs/MODEL_NOTES.md, GRU VAE, has the
+measurements).
 
 Two input kinds, one model underneath (SequenceVAE): sessions of log keys (GRUVAE, registered
 as `gru_vae`) and windows of a series (WindowGRUVAE, `gru_vae_series`), whose steps are the
@@ -42,31 +37,13 @@ The one-hot happens inside the model, so a served model takes the keys a log par
 posterior draws of the score are fixed per step from the model's seed, so a session scores the
 same whatever its padding or its batch.
 
-One departure from the paper, for sessions of varying length, and one option.
-
-The end marker: one more binary feature, 1 at the step right after a session's last key, so
-that the likelihood also says where a session stops. Without it a session cut short scores as
-a normal one: "5 22" is how most normal HDFS blocks begin, and sessions of 2 or 3 such keys are
-37% of hdfs_test_abnormal (DeepLog's code meets them the same way, padding short sessions with
-a key it must predict). On the synthetic sessions of tests/zoo/test_gru_vae.py (GRU 32, m = 4,
-20 epochs, seed 1), sessions cut to 2-4 keys scored 0.4-1.4 without the marker and 5.4-9.4
-with it, normal ones at most 13.3 and 18.4: lifted off the bottom of the ranking, though not
-above every normal session after that short training. `end_marker=False` gives the paper's
-features.
-
-Free bits (Kingma et al., 2016), an option: in the loss, each step's KL counts as at least
-`free_bits` nats, so that pushing q(z_t | x_≤t) onto the prior gains nothing below that. Sessions
-default to the paper's ELBO (`free_bits=0`); windows of a series to 0.5 nats. On small training
-sets the plain ELBO can fall into posterior collapse: on the synthetic sessions of the tests
-(without the end marker), 3 of 4 seeds ended with the decoder ignoring z (KL under 1 nat per
-session, reconstruction stuck near the 14 nats of a decoder that knows only the position), and
-a planted unseen key no longer scored above every normal session; with 0.5 free bits per step
-none of those 3 seeds collapsed (KL 5-6.5 nats, reconstruction 5-13). On HDFS's 3398 training
-sessions z does not collapse (KL 2.9 to 6.9 nats per normal val session after 30 epochs, 3
-seeds), and the plain ELBO ranks better where choices are made without test labels, the
-benchmark's selection set (normal val sessions + abnormal sessions the test does not hold): see
-docs/RESULTS.md, "GRU VAE (INNAD) on HDFS sessions", and its free-bits section. The metrics
-always report the true ELBO and KL.
+One departure from the paper, for sessions of varying length: an end marker, one more binary
+feature, 1 at the step right after a session's last key, so that the likelihood also says where a
+session stops (without it a session cut short scores as a normal one); `end_marker=False` gives
+the paper's features. One option: free bits (Kingma et al., 2016), each step's KL counting as at
+least `free_bits` nats in the loss, against posterior collapse on small training sets; sessions
+default to the paper's ELBO (`free_bits=0`), windows of a series to 0.5 nats. The metrics always
+report the true ELBO and KL. docs/MODEL_NOTES.md, GRU VAE, gives the measurements behind both.
 
 Settings the paper leaves open are ours: GRU width 64, m = 8, L = 10, Adam with learning rate
 1e-3. Distributions come from tensorflow-probability (`tfd`), built inside the model's methods:
@@ -130,7 +107,10 @@ class SequenceVAE(AnomalyDetector):
         learning_rate: Adam's learning rate (the default optimizer).
     """
 
-    PLAYERS = ("vae",)
+    PLAYERS = {"vae": ("encoder", "posterior_head", "decoder", "likelihood_head")}
+    # "loss" (-ELBO with free bits, what the optimizer minimises) beside the ELBO itself:
+    # Keras callbacks such as TerminateOnNaN and EarlyStopping watch "loss" by default.
+    LOSSES = ("loss", "elbo", "reconstruction", "kl")
     DEFAULT_EPOCHS = 30
     # The training loss on held-out normal sequences: with it, fit can stop once the fit of the
     # normal class stops improving, and keep the best epoch, without anomaly labels.
@@ -163,31 +143,12 @@ class SequenceVAE(AnomalyDetector):
         self.posterior_head = layers.Dense(2 * self.latent_dim, name="posterior_parameters")
         self.decoder = layers.GRU(self.units, return_sequences=True, name="decoder_gru")
         self.likelihood_head = layers.Dense(self.n_features, name="likelihood_parameters")
-        # "loss" (-ELBO with free bits, what the optimizer minimises) beside the ELBO itself:
-        # Keras callbacks such as TerminateOnNaN and EarlyStopping watch "loss" by default.
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.elbo_tracker = keras.metrics.Mean(name="elbo")
-        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
-        self.kl_tracker = keras.metrics.Mean(name="kl")
-        self._serve_function = None  # traced on first use by `served_outputs`
 
     def build_networks(self) -> None:
         self.encoder.build((None, None, self.n_features))
         self.posterior_head.build((None, None, self.units))
         self.decoder.build((None, None, self.latent_dim))
         self.likelihood_head.build((None, None, self.units))
-
-    def player_variables(self, player: str) -> list:
-        return [v for network in (self.encoder, self.posterior_head, self.decoder,
-                                  self.likelihood_head) for v in network.trainable_variables]
-
-    def default_optimizer(self, player: str) -> keras.optimizers.Optimizer:
-        return keras.optimizers.Adam(self.learning_rate)
-
-    @property
-    def metrics(self):
-        return [self.loss_tracker, self.elbo_tracker, self.reconstruction_tracker,
-                self.kl_tracker]
 
     # ----- the probabilistic model ---------------------------------------------------------
 
@@ -313,12 +274,9 @@ class SequenceVAE(AnomalyDetector):
             # replica divides by the global batch size and the optimizer sums the gradients.
             loss = tf.nn.compute_average_loss(per_sequence)
         self.minimize("vae", loss, tape)
-
-        self.loss_tracker.update_state(per_sequence)
-        self.elbo_tracker.update_state(-(reconstruction + kl))
-        self.reconstruction_tracker.update_state(reconstruction)
-        self.kl_tracker.update_state(kl)
-        return self.tracker_results()
+        return self.log_losses(loss=loss, elbo=tf.nn.compute_average_loss(-(reconstruction + kl)),
+                               reconstruction=tf.nn.compute_average_loss(reconstruction),
+                               kl=tf.nn.compute_average_loss(kl))
 
     def validation_loss(self, x: tf.Tensor) -> tf.Tensor:
         """This replica's share of the training loss (-ELBO with free bits, one posterior
@@ -337,24 +295,9 @@ class SequenceVAE(AnomalyDetector):
         scores = self.scores_of_steps(*self.sample_step_log_likelihoods(self.scale(inputs)))
         return {**scores, "is_anomaly": scores["score"] > self.threshold}
 
-    def served_outputs(self, x: Any, batch_size: int = 256) -> dict[str, np.ndarray]:
-        """Every output of the serving signature (`serve`) for raw inputs `x`, each float32 (or
-        bool) [batch], from one pass.
-
-        Raises:
-            DetectorError: as `score`.
-        """
-        x = self.check_inputs(x)
-        if self._serve_function is None:
-            self._serve_function = tf.function(self.serve,
-                                               input_signature=[self.input_signature()])
-        batches = [self._serve_function(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
-        return {name: np.concatenate([batch[name].numpy() for batch in batches])
-                for name in batches[0]}
-
     def log_reconstruction_probability(self, x: Any, batch_size: int = 256) -> np.ndarray:
         """log (1/L) Σ_l p(x | z^(l)) per sequence: float32 [batch]; lower = more anomalous."""
-        return self.served_outputs(x, batch_size)["log_reconstruction_probability"]
+        return self.predict_outputs(x, batch_size)["log_reconstruction_probability"]
 
     def sequence_nll(self, x: Any, batch_size: int = 256) -> np.ndarray:
         """-(1/L) Σ_l log p(x | z^(l)) per session or window: float32 [batch], the score when
@@ -363,7 +306,7 @@ class SequenceVAE(AnomalyDetector):
         Raises:
             DetectorError: as `score`.
         """
-        return self.served_outputs(x, batch_size)["sequence_nll"]
+        return self.predict_outputs(x, batch_size)["sequence_nll"]
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "units": self.units, "latent_dim": self.latent_dim,
@@ -396,6 +339,7 @@ class GRUVAE(SequenceVAE):
     """
 
     INPUT_DTYPE = "int32"
+    KIND_ARGUMENTS = {"sessions": {}}
 
     def __init__(self, example_shape: Sequence[int | None] = (None,), vocab_size: int = 28,
                  units: int = 64, latent_dim: int = 8, end_marker: bool = True,
@@ -424,14 +368,15 @@ class GRUVAE(SequenceVAE):
 
     @classmethod
     def dataset_defaults(cls, ds) -> dict[str, Any]:
-        if ds.kind != "sessions":
-            hint = " (windows of a series: gru_vae_series)" if ds.kind == "series" else ""
+        if ds.kind == "series":
             raise DetectorError(f"GRUVAE models sessions of log keys; dataset {ds.name!r} is "
-                                f"{ds.kind}{hint}")
-        return {"example_shape": (None,), "vocab_size": int(ds.meta["vocab_size"]), "units": 64,
-                "latent_dim": 8, "end_marker": True, "count_window": 0, "score_samples": 10,
-                "score_reduction": "max", "free_bits": 0.0, "learning_rate": 1e-3,
-                "scaling": None, "seed": 0}
+                                "series (windows of a series: gru_vae_series)")
+        return super().dataset_defaults(ds)
+
+    @classmethod
+    def data_arguments(cls, ds) -> dict[str, Any]:
+        # Any padded length: a request pads its sessions to a length of its choosing.
+        return {"example_shape": (None,), "vocab_size": int(ds.meta["vocab_size"])}
 
     def steps(self, keys: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """The model's view of padded sessions.
@@ -529,6 +474,9 @@ class WindowGRUVAE(SequenceVAE):
         >>> scores = model.score(ds.examples("test")[0])
     """
 
+    PLAYERS = {"vae": (*SequenceVAE.PLAYERS["vae"], "log_scale")}
+    KIND_ARGUMENTS = {"series": {}}
+
     def __init__(self, example_shape: Sequence[int] = (60, 1), units: int = 64,
                  latent_dim: int = 8, score_samples: int = 10, score_reduction: str = "max",
                  free_bits: float = 0.5, learning_rate: float = 1e-3,
@@ -543,18 +491,6 @@ class WindowGRUVAE(SequenceVAE):
                          learning_rate=learning_rate, scaling=scaling, seed=seed, **kwargs)
         self.log_scale = self.add_weight(name="log_scale", shape=(self.n_features,),
                                          initializer="zeros")
-
-    @classmethod
-    def dataset_defaults(cls, ds) -> dict[str, Any]:
-        if ds.kind != "series":
-            raise DetectorError(f"WindowGRUVAE models windows of a series; dataset {ds.name!r} "
-                                f"is {ds.kind}")
-        return {"example_shape": ds.example_shape, "units": 64, "latent_dim": 8,
-                "score_samples": 10, "score_reduction": "max", "free_bits": 0.5,
-                "learning_rate": 1e-3, "scaling": ds.meta["scaling"], "seed": 0}
-
-    def player_variables(self, player: str) -> list:
-        return [*super().player_variables(player), self.log_scale]
 
     def steps(self, inputs: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """Scaled windows [batch, window, n_features] -> (their values, every step counts)."""

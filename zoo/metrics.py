@@ -242,8 +242,8 @@ def oracle_point_adjusted_balanced_accuracy(labels, scores) -> tuple[float, floa
     return best, best_threshold
 
 
-def evaluate(labels, scores, threshold: float | None = None, top_percent: float | None = None,
-             series: bool = False) -> dict[str, float]:
+def report(labels, scores, threshold: float | None = None, top_percent: float | None = None,
+           series: bool = False) -> dict[str, float]:
     """Every metric the zoo reports for one set of scores, threshold-free ones first.
 
     Args:

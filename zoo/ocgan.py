@@ -55,7 +55,7 @@ import keras
 import tensorflow as tf
 
 from zoo.base import DetectorError, LatentGAN
-from zoo.blocks import Critic, check_gan_shape, decoder_network, encoder_network
+from zoo.blocks import Discriminator, check_gan_shape, decoder_network, encoder_network
 from zoo.losses import global_mean, per_example_squared_error, sigmoid_cross_entropy
 
 
@@ -89,7 +89,13 @@ class OCGAN(LatentGAN):
         >>> scores = model.score(ds.test.x)
     """
 
-    PLAYERS = ("autoencoder", "discriminator", "classifier")
+    PLAYERS = {"autoencoder": ("encoder", "decoder"),
+               "discriminator": ("latent_discriminator", "visual_discriminator"),
+               "classifier": ("classifier",)}
+    KIND_ARGUMENTS = {"image": {},
+                      "tabular": {"encoder_hidden": (64,), "decoder_hidden": (64, 128),
+                                  "visual_discriminator_hidden": (128, 64),
+                                  "classifier_hidden": (128, 64)}}
     DEFAULT_EPOCHS = 20
     VALIDATION_LOSS = "reconstruction_loss"
     LOSSES = ("d_loss", "c_loss", "ae_loss", "reconstruction_loss")
@@ -131,25 +137,12 @@ class OCGAN(LatentGAN):
                                        name="encoder", output_activation="tanh")
         self.decoder = decoder_network(self.example_shape, self.latent_dim, self.decoder_hidden,
                                        name="decoder")
-        self.visual_discriminator = Critic(self.example_shape, self.visual_discriminator_hidden,
-                                           name="visual_discriminator")
-        self.latent_discriminator = Critic((self.latent_dim,), self.latent_discriminator_hidden,
-                                           name="latent_discriminator")
-        self.classifier = Critic(self.example_shape, self.classifier_hidden, name="classifier")
-
-    @classmethod
-    def dataset_defaults(cls, ds) -> dict[str, Any]:
-        common = {"example_shape": ds.example_shape, "latent_dim": 32, "noise_std": 0.2,
-                  "reconstruction_weight": 10.0, "mining_steps": 5, "mining_learning_rate": 1.0,
-                  "learning_rate": 2e-4, "beta_1": 0.5, "scaling": ds.meta["scaling"],
-                  "seed": 0, "latent_discriminator_hidden": (64, 32)}
-        if ds.kind == "image":
-            return {**common, "encoder_hidden": (32, 64), "decoder_hidden": (64, 32),
-                    "visual_discriminator_hidden": (32, 64), "classifier_hidden": (32, 64)}
-        if ds.kind == "tabular":
-            return {**common, "encoder_hidden": (64,), "decoder_hidden": (64, 128),
-                    "visual_discriminator_hidden": (128, 64), "classifier_hidden": (128, 64)}
-        raise DetectorError(f"OCGAN models images or rows; dataset {ds.name!r} is {ds.kind}")
+        self.visual_discriminator = Discriminator(
+            self.example_shape, self.visual_discriminator_hidden, name="visual_discriminator")
+        self.latent_discriminator = Discriminator(
+            (self.latent_dim,), self.latent_discriminator_hidden, name="latent_discriminator")
+        self.classifier = Discriminator(self.example_shape, self.classifier_hidden,
+                                        name="classifier")
 
     def build_networks(self) -> None:
         x = tf.zeros((1, *self.example_shape))
@@ -159,17 +152,6 @@ class OCGAN(LatentGAN):
         self.visual_discriminator(x)
         self.latent_discriminator(z)
         self.classifier(x)
-
-    def player_variables(self, player: str) -> list:
-        if player == "autoencoder":
-            return self.encoder.trainable_variables + self.decoder.trainable_variables
-        if player == "discriminator":
-            return (self.latent_discriminator.trainable_variables
-                    + self.visual_discriminator.trainable_variables)
-        if player == "classifier":
-            return self.classifier.trainable_variables
-        raise DetectorError(f"OCGAN has no player {player!r}; its players: "
-                            f"{', '.join(self.PLAYERS)}")
 
     def sample_prior(self, batch_size) -> tf.Tensor:
         """u ~ U(-1, 1)^d, OCGAN's prior, the latent box: float32 [batch_size, latent_dim]."""
@@ -183,9 +165,9 @@ class OCGAN(LatentGAN):
         return x + tf.cast(self.noise_std * keras.random.normal(tf.shape(x),
                                                                 seed=self.seed_generator), x.dtype)
 
-    def logit(self, critic: Critic, inputs: tf.Tensor) -> tf.Tensor:
-        """A critic's logit in training mode: float32 [batch]."""
-        logit, _ = critic(inputs, training=True)
+    def logit(self, network: Discriminator, inputs: tf.Tensor) -> tf.Tensor:
+        """A discriminator's (or the classifier's) logit in training mode: float32 [batch]."""
+        logit, _ = network(inputs, training=True)
         return tf.cast(logit, tf.float32)
 
     def mine_negatives(self, u: tf.Tensor) -> tf.Tensor:

@@ -11,11 +11,9 @@ LSTM 32 → 64 → 128 → Dense(tanh); discriminator LSTM 100 → Dense(sigmoid
 with learning rate 2e-4; z a noise sequence of the window's shape; windows of 60; the inversion
 runs Adam on z with step 1e-2.
 
-One departure, measured: the reference code draws z ~ N(0, 0.1²). With noise that small our
-generator learned to ignore z, and 200 inversion steps lowered the residual of normal windows by
-5% only; with N(0, 1) (the usual GAN prior) the same steps lowered it by 60% (an exploratory run
-on the synthetic series, 10 epochs, seed 0; not a script of benchmarks/). So `noise_std`
-defaults to 1.0; pass noise_std=0.1 for the reference setting.
+One departure: z ~ N(0, 1), the usual GAN prior, where the reference code draws N(0, 0.1²),
+with which our generator learned to ignore z (docs/MODEL_NOTES.md, TAnoGAN); pass
+noise_std=0.1 for the reference setting.
 """
 
 from __future__ import annotations
@@ -27,7 +25,7 @@ import tensorflow as tf
 from keras import layers
 
 from zoo import inversion
-from zoo.base import AnomalyDetector, DetectorError, replica_total
+from zoo.base import AnomalyDetector, DetectorError
 from zoo.blocks import lstm_stack
 
 
@@ -57,7 +55,10 @@ class TAnoGAN(AnomalyDetector):
         >>> scores = model.score(ds.examples("test", stride=60)[0])
     """
 
-    PLAYERS = ("generator", "discriminator")
+    PLAYERS = {"generator": ("generator",),
+               "discriminator": ("discriminator_features", "discriminator_head")}
+    LOSSES = ("d_loss", "g_loss")
+    KIND_ARGUMENTS = {"series": {}}
     # A first `python train.py` (synthetic series, 2 CPU cores) then ends in about 2 minutes.
     DEFAULT_EPOCHS = 10
 
@@ -91,36 +92,16 @@ class TAnoGAN(AnomalyDetector):
         self.discriminator_head = layers.Dense(1, activation="sigmoid",
                                                name="discriminator_output")
         self.cross_entropy = keras.losses.BinaryCrossentropy()
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
 
     @classmethod
-    def dataset_defaults(cls, ds) -> dict[str, Any]:
-        if ds.kind != "series":
-            raise DetectorError(f"TAnoGAN models series; dataset {ds.name!r} is {ds.kind}")
-        return {"example_shape": ds.example_shape, "generator_units": (32, 64, 128),
-                "discriminator_units": 100, "latent_dim": ds.example_shape[1],
-                "noise_std": 1.0, "feature_weight": 0.1, "inversion_steps": 50,
-                "inversion_learning_rate": 1e-2, "learning_rate": 2e-4,
-                "scaling": ds.meta["scaling"], "seed": 0}
+    def data_arguments(cls, ds) -> dict[str, Any]:
+        # z has as many features per step as the series: one for a univariate series.
+        return {"latent_dim": ds.example_shape[1]}
 
     def build_networks(self) -> None:
         self.generator.build((None, self.window, self.latent_dim))
         self.discriminator_features.build((None, self.window, self.n_features))
         self.discriminator_head.build((None, self.window, self.discriminator_units))
-
-    def player_variables(self, player: str) -> list:
-        if player == "generator":
-            return self.generator.trainable_variables
-        return (self.discriminator_features.trainable_variables
-                + self.discriminator_head.trainable_variables)
-
-    def default_optimizer(self, player: str) -> keras.optimizers.Optimizer:
-        return keras.optimizers.Adam(self.learning_rate)
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker]
 
     def discriminate(self, x: tf.Tensor) -> tf.Tensor:
         """Probability that each step of each window is real: [batch, window, 1]."""
@@ -150,9 +131,7 @@ class TAnoGAN(AnomalyDetector):
             g_loss = self.cross_entropy(ones, self.discriminate(fake))
         self.minimize("generator", g_loss, tape)
 
-        self.d_loss_tracker.update_state(replica_total(d_loss))
-        self.g_loss_tracker.update_state(replica_total(g_loss))
-        return self.tracker_results()
+        return self.log_losses(d_loss=d_loss, g_loss=g_loss)
 
     def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
         # Every window starts from the same latent point, drawn once from the model's seed, so

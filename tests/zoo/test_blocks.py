@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from zoo import DetectorError
-from zoo.blocks import (MinMaxScaling, PairCritic, check_gan_shape, decoder_network,
+from zoo.blocks import (MinMaxScaling, PairDiscriminator, check_gan_shape, decoder_network,
                         dense_stack, feature_stack, leaky_relu)
 
 
@@ -38,7 +38,7 @@ def test_image_generator_and_features_shapes():
 
 
 def test_pair_critic_concatenates_its_branches():
-    critic = PairCritic(dense_stack((4,), name="a"), None, dense_stack((3,), name="joint"))
+    critic = PairDiscriminator(dense_stack((4,), name="a"), None, dense_stack((3,), name="joint"))
     logit, features = critic(np.ones((2, 6), np.float32), np.ones((2, 5), np.float32))
     assert logit.shape == (2,) and features.shape == (2, 3)
     assert critic.joint.layers[0].kernel.shape == (4 + 5, 3)

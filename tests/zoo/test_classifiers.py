@@ -164,7 +164,7 @@ def test_a_training_split_without_anomalies_trains_unweighted():
 
 
 def test_bad_construction_and_input_are_refused_clearly():
-    with pytest.raises(DetectorError, match="classifies windows of series; dataset 'digits' "
+    with pytest.raises(DetectorError, match="models windows of a series; dataset 'digits' "
                                             "is image"):
         CLSTM.for_dataset(datasets.load("digits", normal_digits=[0]))
     with pytest.raises(DetectorError, match="takes windows \\[window, features\\]"):

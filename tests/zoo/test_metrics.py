@@ -148,7 +148,7 @@ def test_point_adjust_matches_a_segment_by_segment_loop(seed):
 def test_evaluate_reports_each_metric_in_order():
     labels = np.array([0, 0, 0, 1, 1, 0, 0, 1, 1, 0])
     scores = np.array([0.1, 0.2, 0.1, 0.9, 0.4, 0.3, 0.5, 0.8, 0.2, 0.6])
-    results = metrics.evaluate(labels, scores, threshold=0.45, top_percent=30, series=True)
+    results = metrics.report(labels, scores, threshold=0.45, top_percent=30, series=True)
     assert list(results) == ["auroc", "auprc", "precision", "recall", "f1", "precision@top",
                              "recall@top", "f1@top", "oracle_best_f1", "point_adjusted_f1",
                              "n", "n_anomalies"]
@@ -163,14 +163,14 @@ def test_evaluate_reports_each_metric_in_order():
 
 def test_evaluate_leaves_out_what_was_not_asked_for():
     labels, scores = [0, 1, 0, 1], [0.1, 0.7, 0.3, 0.2]
-    assert list(metrics.evaluate(labels, scores)) == ["auroc", "auprc", "oracle_best_f1", "n",
+    assert list(metrics.report(labels, scores)) == ["auroc", "auprc", "oracle_best_f1", "n",
                                                       "n_anomalies"]
     # Point adjustment needs a threshold's predictions to adjust.
-    assert "point_adjusted_f1" not in metrics.evaluate(labels, scores, series=True)
+    assert "point_adjusted_f1" not in metrics.report(labels, scores, series=True)
 
 
 def test_format_table_aligns_values_and_labels_the_oracle_and_point_adjusted_rows():
-    results = metrics.evaluate([0, 0, 1, 1, 0], [0.1, 0.2, 0.8, 0.4, 0.5], threshold=0.45,
+    results = metrics.report([0, 0, 1, 1, 0], [0.1, 0.2, 0.8, 0.4, 0.5], threshold=0.45,
                                series=True)
     lines = metrics.format_table(results, title="toy").splitlines()
     assert lines[0] == "toy" and set(lines[1]) == {"-"}
@@ -191,7 +191,7 @@ def test_format_table_aligns_values_and_labels_the_oracle_and_point_adjusted_row
 ])
 def test_evaluate_refuses_bad_input(labels, scores, message):
     with pytest.raises(ValueError, match=message):
-        metrics.evaluate(labels, scores)
+        metrics.report(labels, scores)
 
 
 @pytest.mark.parametrize("seed", range(20))
