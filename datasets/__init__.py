@@ -1,7 +1,9 @@
 """Dataset loaders of the zoo: `datasets.load(name, data_dir=None, **options)`.
 
 Names take an optional argument after a colon, e.g. `nab:realKnownCause/nyc_taxi.csv` or
-`yahoo-a1:/path/to/real_1.csv`. `names()` lists what is known.
+`yahoo-a1:/path/to/real_1.csv`. `names()` lists what is known. A user's own data loads by its
+path (`csv:my_series.csv`, `images:my_folder`, see `datasets.files`), or from arrays in memory
+with `from_arrays`.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable
 
-from datasets import hdfs, kdd, mnist, nab, synthetic, yahoo
+from datasets import files, hdfs, kdd, mnist, nab, synthetic, yahoo
 from datasets.base import (DATA_DIR_ENV, DataFileNotFoundError, Dataset, DatasetError, Split,
                            data_dir)
+from datasets.files import from_arrays
 
 DEFAULT = "synthetic"
 
@@ -25,6 +28,13 @@ _LOADERS: dict[str, tuple[Callable[..., Dataset], str]] = {
     "nsl-kdd": (kdd.load_nsl_kdd, "nsl-kdd"),
     "mnist": (mnist.load_mnist, "mnist"),
     "hdfs": (hdfs.load, "hdfs"),
+    "csv": (files.load_csv, "csv:<path to a CSV>"),
+    "parquet": (files.load_parquet, "parquet:<path to a parquet file>"),
+    "table": (files.load_table, "table:<path to a CSV of rows>"),
+    "npy": (files.load_npy, "npy:<path to an .npy file>"),
+    "npz": (files.load_npz, "npz:<path to an .npz file>"),
+    "images": (files.load_images, "images:<folder with normal/ and abnormal/>"),
+    "sessions": (files.load_sessions, "sessions:<path to a file of log-key sessions>"),
 }
 
 
@@ -60,4 +70,4 @@ def load(name: str, data_dir: str | None = None, **options: Any) -> Dataset:
 
 
 __all__ = ["DATA_DIR_ENV", "DEFAULT", "DataFileNotFoundError", "Dataset", "DatasetError", "Split",
-           "data_dir", "load", "names"]
+           "data_dir", "from_arrays", "load", "names"]

@@ -25,11 +25,21 @@ class DatasetError(ValueError):
 
 
 class DataFileNotFoundError(DatasetError, FileNotFoundError):
-    """A file a loader needs is not where it looked."""
+    """A file a loader needs is not where it looked.
 
-    def __init__(self, path: Path, origin: str):
-        super().__init__(f"data file not found: {path} (public source: {origin}; "
-                         f"pass --data-dir or set {DATA_DIR_ENV} to the folder that holds it)")
+    Args:
+        path: where the loader looked.
+        origin: where the file comes from: a public source, or e.g. "your own file".
+        hint: how to point the loader at the file; None: the data-dir advice for a public
+            dataset.
+    """
+
+    def __init__(self, path: Path, origin: str, hint: str | None = None):
+        if hint is None:
+            super().__init__(f"data file not found: {path} (public source: {origin}; "
+                             f"pass --data-dir or set {DATA_DIR_ENV} to the folder that holds it)")
+        else:
+            super().__init__(f"data file not found: {path} ({origin}: {hint})")
         self.path = path
 
 
@@ -71,7 +81,8 @@ class Dataset:
         train, val, test: the splits. `val` holds the data a threshold is calibrated on: only its
             examples labelled normal are used for that.
         meta: JSON-serialisable facts: "source", "feature_names", "scaling" ({"min": [...],
-            "max": [...]} per feature, fitted on train), "window" (series), "notes".
+            "max": [...]} per feature, fitted on train), "window" (series), "notes"; the loaders
+            of a user's own files add "labelled" (False: the labels are all-zero placeholders).
     """
 
     name: str
@@ -102,7 +113,8 @@ class Dataset:
         """Model inputs and their labels for one split.
 
         Series are cut into sliding windows of `meta["window"]` (a window is anomalous if any of
-        its points is); other kinds are returned as they are and `stride` is ignored.
+        its points is); other kinds are returned as they are and `stride` is ignored. An empty
+        split (a test part of fraction 0) gives zero examples.
 
         Returns:
             x: float32 [n, *example_shape] (a strided view for series: no copy is made).
@@ -113,6 +125,9 @@ class Dataset:
         part = self.split(split)
         if self.kind != "series":
             return part.x, part.y
+        if len(part) == 0:
+            return (np.zeros((0, *self.example_shape), dtype=np.float32),
+                    np.zeros(0, dtype=np.int8))
         length = int(self.meta["window"])
         return (windows.sliding_windows(part.x, length, stride),
                 windows.window_labels(part.y, length, stride))
@@ -140,19 +155,30 @@ def data_dir(explicit: str | os.PathLike | None = None) -> Path:
     return Path.home() / ".zoo" / "data"
 
 
-def require_file(path: Path, origin: str) -> Path:
-    """Return `path` if it is a file, else raise DataFileNotFoundError naming `origin`."""
+def require_file(path: Path, origin: str, hint: str | None = None) -> Path:
+    """Return `path` if it is a file, else raise DataFileNotFoundError naming `origin` (and
+    `hint`, see DataFileNotFoundError)."""
     if not path.is_file():
-        raise DataFileNotFoundError(path, origin)
+        raise DataFileNotFoundError(path, origin, hint)
     return path
 
 
-def check_finite(values: np.ndarray, where: str) -> None:
-    """Raise DatasetError naming the first row that holds a NaN or infinity."""
+def check_finite(values: np.ndarray, where: str, columns: Sequence[str] | None = None) -> None:
+    """Raise DatasetError naming the first row that holds a NaN or infinity.
+
+    Args:
+        values: [rows, ...] numbers.
+        where: what `values` are, for the message (e.g. the file).
+        columns: the names of the columns of 2-D `values`; given, the message names the
+            column of that first bad value too.
+    """
     bad = ~np.isfinite(np.asarray(values, dtype=np.float64))
     if bad.any():
-        row = int(np.argwhere(bad)[0][0])
-        raise DatasetError(f"{where}: row {row} holds a missing or non-finite value "
+        first = np.argwhere(bad)[0]
+        place = f"row {int(first[0])}"
+        if columns is not None:
+            place = f"{place}, column {columns[int(first[1])]!r},"
+        raise DatasetError(f"{where}: {place} holds a missing or non-finite value "
                            f"({int(bad.sum())} such values in all)")
 
 
@@ -192,12 +218,99 @@ def finite_floats(table: pd.DataFrame, where: str) -> np.ndarray:
     return numbers.astype(np.float32)
 
 
+@dataclasses.dataclass(frozen=True)
+class OneHotEncoding:
+    """How a table's records become rows of numbers: the numeric columns as they are, then, for
+    each categorical column, one 0/1 column per known category (a category not known encodes as
+    all zeros).
+
+    Attributes:
+        numeric: the columns passed through as numbers, in output order.
+        categories: categorical column -> its known values, sorted.
+    """
+
+    numeric: list[str]
+    categories: dict[str, list[Any]]
+
+    @classmethod
+    def fit(cls, records: pd.DataFrame, numeric: Sequence[str],
+            categorical: Sequence[str]) -> OneHotEncoding:
+        """The encoding whose categories are the values `records` holds."""
+        return cls(list(numeric),
+                   {name: sorted(records[name].unique().tolist()) for name in categorical})
+
+    @property
+    def feature_names(self) -> list[str]:
+        """One name per output column, e.g. "src_bytes", "protocol_type=tcp"."""
+        return self.numeric + [f"{name}={value}" for name, values in self.categories.items()
+                               for value in values]
+
+    def transform(self, records: pd.DataFrame, where: str) -> np.ndarray:
+        """float32 [rows, len(feature_names)]; `where` names the file in error messages."""
+        blocks = [finite_floats(records[self.numeric], where)]
+        for name, values in self.categories.items():
+            codes = pd.Categorical(records[name], categories=values).codes  # -1 = unseen
+            one_hot = np.zeros((len(records), len(values)), dtype=np.float32)
+            seen = np.flatnonzero(codes >= 0)
+            one_hot[seen, codes[seen]] = 1.0
+            blocks.append(one_hot)
+        return np.hstack(blocks)
+
+
+def session_keys(line: str, where: str, max_key: int | None = None) -> np.ndarray:
+    """int32 [keys]: the space-separated log keys of one session.
+
+    Args:
+        line: the session, e.g. "5 9 9 11".
+        where: the file and line, for messages ("hdfs_train line 3").
+        max_key: the largest valid key; None: any positive integer (that fits int32).
+
+    Raises:
+        DatasetError: no key, or a token that is not a log key; the message names `where`.
+    """
+    allowed = f"integers 1..{max_key}" if max_key else "positive integers"
+    key_range = f"1..{max_key}" if max_key else f"({allowed})"
+    tokens = line.split()
+    if not tokens:
+        raise DatasetError(f"{where}: empty line; expected a session of space-separated log keys "
+                           f"{key_range}")
+    largest = max_key or np.iinfo(np.int32).max
+    for token in tokens:
+        if not (token.isdecimal() and 1 <= int(token) <= largest):
+            raise DatasetError(f"{where}: {token!r} is not a log key; expected {allowed}")
+    return np.array(tokens, dtype=np.int32)
+
+
+def read_sessions(path: Path, max_key: int | None = None) -> list[np.ndarray]:
+    """One int32 array of log keys per line of `path` (see `session_keys`).
+
+    Raises:
+        DatasetError: an empty line, or a token that is not a log key 1..max_key; the message
+            names the file and the line number.
+    """
+    return [session_keys(line, f"{path} line {number}", max_key)
+            for number, line in enumerate(path.read_text().splitlines(), start=1)]
+
+
+def pad_sessions(sessions: list[np.ndarray], length: int) -> np.ndarray:
+    """int32 [len(sessions), length]: each session from the left, then zeros."""
+    padded = np.zeros((len(sessions), length), dtype=np.int32)
+    for row, keys in enumerate(sessions):
+        padded[row, :len(keys)] = keys
+    return padded
+
+
+def check_fraction(option: str, value: float) -> None:
+    """Raise DatasetError unless `value`, of the option called `option`, lies in (0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise DatasetError(f"{option} must be a fraction between 0 and 1 (exclusive), "
+                           f"got {value!r}")
+
+
 def _check_fractions(fractions: dict[str, float], rest: str) -> None:
     """Each fraction must lie in (0, 1), and together they must leave something for `rest`."""
     for option, value in fractions.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-            raise DatasetError(f"{option} must be a fraction between 0 and 1 (exclusive), "
-                               f"got {value!r}")
+        check_fraction(option, value)
     total = sum(fractions.values())
     if total >= 1:
         raise DatasetError(f"{' + '.join(fractions)} = {total:g} leaves nothing for the {rest} "
@@ -238,8 +351,30 @@ def seeded_split(n_items: int, fractions: dict[str, float], seed: int, *, rest: 
     return parts
 
 
+def check_window(window: int) -> None:
+    """Raise DatasetError unless `window` is a positive integer."""
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        raise DatasetError(f"window must be a positive integer, got {window!r}")
+
+
+def _check_three_fractions(train_fraction: float, val_fraction: float,
+                           test_fraction: float) -> None:
+    """train and val in (0, 1), test in [0, 1), and the three summing to 1."""
+    check_fraction("train_fraction", train_fraction)
+    check_fraction("val_fraction", val_fraction)
+    if (isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float))
+            or not 0 <= test_fraction < 1):
+        raise DatasetError(f"test_fraction must be None or a fraction in [0, 1), "
+                           f"got {test_fraction!r}")
+    total = train_fraction + val_fraction + test_fraction
+    if abs(total - 1) > 1e-6:
+        raise DatasetError(f"train_fraction + val_fraction + test_fraction = {total:g}; "
+                           f"expected them to sum to 1")
+
+
 def series_dataset(name: str, values: np.ndarray, labels: np.ndarray, *, window: int,
-                   train_fraction: float, val_fraction: float, meta: dict[str, Any]) -> Dataset:
+                   train_fraction: float, val_fraction: float, meta: dict[str, Any],
+                   test_fraction: float | None = None) -> Dataset:
     """A series cut chronologically into train, val and test parts (kind "series").
 
     train = the points [0, train_fraction·T), val = the next val_fraction·T points, test = the
@@ -254,25 +389,31 @@ def series_dataset(name: str, values: np.ndarray, labels: np.ndarray, *, window:
         meta: the loader's facts ("source", "feature_names", "notes"); "scaling" (fitted on
             train) and "window" are added, and a sentence stating the split is appended to
             "notes".
+        test_fraction: None: test is the rest, whatever its share. A number: the three fractions
+            must sum to 1, and 0 means no test part: val runs to the end of the series and test
+            is an empty split of 0 points.
 
     Raises:
-        DatasetError: a bad window or fraction, or a part shorter than one window.
+        DatasetError: a bad window or fraction, or a non-empty part shorter than one window.
     """
-    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
-        raise DatasetError(f"window must be a positive integer, got {window!r}")
-    _check_fractions({"train_fraction": train_fraction, "val_fraction": val_fraction}, "test")
+    check_window(window)
+    if test_fraction is None:
+        _check_fractions({"train_fraction": train_fraction, "val_fraction": val_fraction}, "test")
+    else:
+        _check_three_fractions(train_fraction, val_fraction, test_fraction)
     n_points = len(values)
     train_end = int(train_fraction * n_points)
-    val_end = train_end + int(val_fraction * n_points)
+    val_end = n_points if test_fraction == 0 else train_end + int(val_fraction * n_points)
     spans = {"train": slice(0, train_end), "val": slice(train_end, val_end),
              "test": slice(val_end, n_points)}
     for part, span in spans.items():
-        if span.stop - span.start < window:
+        if span.stop - span.start < window and not (part == "test" and test_fraction == 0):
             raise DatasetError(f"{name}: the {part} part ({span.stop - span.start} of "
                                f"{n_points} points) is shorter than one window of {window}")
     splits = {part: Split(values[span], labels[span]) for part, span in spans.items()}
     parts = "; ".join(f"{part} = points {span.start} to {span.stop - 1} "
                       f"({int(splits[part].y.sum())} labelled anomalous)"
+                      if span.stop > span.start else f"{part} = none ({part}_fraction = 0)"
                       for part, span in spans.items())
     split_note = f"Chronological split of the {n_points} points: {parts}."
     notes = " ".join(note for note in (meta.get("notes"), split_note) if note)

@@ -7,45 +7,14 @@ a seeded hold-out of `hdfs_train`, and the abnormal ones are sampled to a chosen
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-from datasets.base import (Dataset, DatasetError, Split, reject_argument, require_file,
-                           seeded_split)
+from datasets.base import (Dataset, DatasetError, Split, pad_sessions, read_sessions,
+                           reject_argument, require_file, seeded_split)
 from datasets.base import data_dir as resolve_data_dir
 
 ORIGIN = "https://github.com/wuyifan18/DeepLog (folder data/)"
 VOCAB_SIZE = 28  # log keys are 1..28; 0 pads
-
-
-def read_sessions(path: Path) -> list[np.ndarray]:
-    """One int32 array of log keys per line of `path`.
-
-    Raises:
-        DatasetError: an empty line, or a token that is not a log key 1..28; the message names
-            the file and the line number.
-    """
-    sessions = []
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        tokens = line.split()
-        if not tokens:
-            raise DatasetError(f"{path} line {number}: empty line; expected a session of "
-                               f"space-separated log keys 1..{VOCAB_SIZE}")
-        for token in tokens:
-            if not (token.isdecimal() and 1 <= int(token) <= VOCAB_SIZE):
-                raise DatasetError(f"{path} line {number}: {token!r} is not a log key; "
-                                   f"expected integers 1..{VOCAB_SIZE}")
-        sessions.append(np.array(tokens, dtype=np.int32))
-    return sessions
-
-
-def pad_sessions(sessions: list[np.ndarray], length: int) -> np.ndarray:
-    """int32 [len(sessions), length]: each session from the left, then zeros."""
-    padded = np.zeros((len(sessions), length), dtype=np.int32)
-    for row, keys in enumerate(sessions):
-        padded[row, :len(keys)] = keys
-    return padded
 
 
 def load(arg: str | None, data_dir: str | None, *, seed: int = 0, val_fraction: float = 0.1,
@@ -76,8 +45,8 @@ def load(arg: str | None, data_dir: str | None, *, seed: int = 0, val_fraction: 
     folder = resolve_data_dir(data_dir) / "hdfs"
     normal_path = require_file(folder / "hdfs_train", ORIGIN)
     abnormal_path = require_file(folder / "hdfs_test_abnormal", ORIGIN)
-    normal = read_sessions(normal_path)
-    abnormal = read_sessions(abnormal_path)
+    normal = read_sessions(normal_path, max_key=VOCAB_SIZE)
+    abnormal = read_sessions(abnormal_path, max_key=VOCAB_SIZE)
 
     parts = seeded_split(len(normal), {"test": test_fraction, "val": val_fraction}, seed,
                          what="normal sessions")

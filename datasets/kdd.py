@@ -15,14 +15,13 @@ holds a few labelled attack records, `Split.known` = 1, for weakly supervised mo
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from datasets.base import (Dataset, DatasetError, Split, finite_floats, minmax_stats, read_csv,
+from datasets.base import (Dataset, DatasetError, OneHotEncoding, Split, minmax_stats, read_csv,
                            reject_argument, require_file, seeded_split)
 from datasets.base import data_dir as resolve_data_dir
 
@@ -57,43 +56,11 @@ ATTACK_CATEGORIES = {
 }
 
 
-@dataclasses.dataclass(frozen=True)
-class ConnectionEncoding:
-    """How a connection record becomes a row of numbers: the numeric features in file order,
-    then, for each categorical feature, one 0/1 column per known category.
-
-    Attributes:
-        categories: categorical feature -> its known values, sorted.
-    """
-
-    categories: dict[str, list[Any]]
-
-    @classmethod
-    def fit(cls, records: pd.DataFrame, categorical: tuple[str, ...]) -> ConnectionEncoding:
-        """The encoding whose categories are the values `records` holds."""
-        return cls({name: sorted(records[name].unique().tolist()) for name in categorical})
-
-    @property
-    def numeric(self) -> list[str]:
-        """The features passed through as numbers."""
-        return [name for name in FEATURES if name not in self.categories]
-
-    @property
-    def feature_names(self) -> list[str]:
-        """One name per output column, e.g. "src_bytes", "protocol_type=tcp"."""
-        return self.numeric + [f"{name}={value}" for name, values in self.categories.items()
-                               for value in values]
-
-    def transform(self, records: pd.DataFrame, where: str) -> np.ndarray:
-        """float32 [rows, len(feature_names)]; `where` names the file in error messages."""
-        blocks = [finite_floats(records[self.numeric], where)]
-        for name, values in self.categories.items():
-            codes = pd.Categorical(records[name], categories=values).codes  # -1 = unseen
-            one_hot = np.zeros((len(records), len(values)), dtype=np.float32)
-            seen = np.flatnonzero(codes >= 0)
-            one_hot[seen, codes[seen]] = 1.0
-            blocks.append(one_hot)
-        return np.hstack(blocks)
+def fit_encoding(records: pd.DataFrame, categorical: tuple[str, ...]) -> OneHotEncoding:
+    """The encoding of connection records: the numeric features in file order, then one one-hot
+    block per feature of `categorical`, with the categories that `records` holds."""
+    numeric = [name for name in FEATURES if name not in categorical]
+    return OneHotEncoding.fit(records, numeric, categorical)
 
 
 def read_records(path: Path, trailing_columns: tuple[str, ...]) -> pd.DataFrame:
@@ -283,7 +250,7 @@ def load_kdd99(arg: str | None, data_dir: str | None, *, seed: int = 42,
                          "scaling": minmax_stats(train.x), **facts, "notes": notes})
 
 
-def read_kdd99(data_dir: str | None) -> tuple[Path, pd.DataFrame, ConnectionEncoding,
+def read_kdd99(data_dir: str | None) -> tuple[Path, pd.DataFrame, OneHotEncoding,
                                                np.ndarray]:
     """The 10% file: (its path, its records, the encoding fitted on them, bool [records] True on
     the first half of ALAD's halving, `sample(frac=0.5, random_state=42)`)."""
@@ -293,7 +260,7 @@ def read_kdd99(data_dir: str | None) -> tuple[Path, pd.DataFrame, ConnectionEnco
     in_first_half = np.zeros(len(records), dtype=bool)
     # the frame's index labels are its row positions
     in_first_half[records.sample(frac=0.5, random_state=42).index] = True
-    return path, records, ConnectionEncoding.fit(records, KDD99_CATEGORICAL), in_first_half
+    return path, records, fit_encoding(records, KDD99_CATEGORICAL), in_first_half
 
 
 def training_attacks(name: str, data_dir: str | None,
@@ -337,12 +304,12 @@ def _check_known_options(fraction: float | None, known_attacks: Sequence[str] | 
                            "known_anomaly_fraction too")
 
 
-def read_nsl_kdd_train(data_dir: str | None) -> tuple[Path, pd.DataFrame, ConnectionEncoding]:
+def read_nsl_kdd_train(data_dir: str | None) -> tuple[Path, pd.DataFrame, OneHotEncoding]:
     """KDDTrain+: (its path, its records, the feature encoding fitted on them)."""
     path = require_file(resolve_data_dir(data_dir) / "nsl_kdd" / "KDDTrain+.txt.gz",
                         NSL_KDD_ORIGIN)
     records = read_records(path, NSL_KDD_TRAILING)
-    return path, records, ConnectionEncoding.fit(records, NSL_KDD_CATEGORICAL)
+    return path, records, fit_encoding(records, NSL_KDD_CATEGORICAL)
 
 
 def load_nsl_kdd(arg: str | None, data_dir: str | None, *, seed: int = 42,

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from datasets.base import (DatasetError, finite_floats, read_csv, require_columns,
-                           seeded_split, series_dataset)
+from datasets.base import (DatasetError, check_finite, finite_floats, read_csv,
+                           require_columns, seeded_split, series_dataset)
 
 
 def _series(n_points=100):
@@ -45,6 +45,24 @@ def test_series_dataset_refuses_bad_splits(options, message):
         series_dataset("s", values, labels, meta={}, **settings)
 
 
+def test_series_dataset_with_test_fraction_zero_has_an_empty_test_part():
+    values, labels = _series(100)
+    ds = series_dataset("s", values, labels, window=10, train_fraction=0.7, val_fraction=0.3,
+                        test_fraction=0, meta={})
+    np.testing.assert_array_equal(ds.val.x[:, 0], np.arange(70, 100))  # val runs to the end
+    assert ds.test.x.shape == (0, 1) and ds.test.y.shape == (0,)
+    x, y = ds.examples("test")
+    assert x.shape == (0, 10, 1) and y.shape == (0,)
+    assert "test = none (test_fraction = 0)" in ds.meta["notes"]
+    given = series_dataset("s", values, labels, window=10, train_fraction=0.5,
+                           val_fraction=0.2, test_fraction=0.3, meta={})
+    assert [len(given.train), len(given.val), len(given.test)] == [50, 20, 30]
+    with pytest.raises(DatasetError, match="train_fraction \\+ val_fraction \\+ test_fraction "
+                                           "= 0.9; expected them to sum to 1"):
+        series_dataset("s", values, labels, window=10, train_fraction=0.5, val_fraction=0.2,
+                       test_fraction=0.2, meta={})
+
+
 def test_seeded_split_deals_disjoint_sorted_parts_of_the_asked_sizes():
     parts = seeded_split(50, {"test": 0.2, "val": 0.1}, seed=3)
     assert [len(parts[name]) for name in ("test", "val", "train")] == [10, 5, 35]
@@ -66,6 +84,9 @@ def test_finite_floats_names_the_row_of_a_bad_value():
     with pytest.raises(DatasetError, match="file.csv: row 2 holds a missing or non-finite"):
         finite_floats(table, "file.csv")
     np.testing.assert_array_equal(finite_floats(table.iloc[:2], "f"), [[1, 1], [2, 2]])
+    with pytest.raises(DatasetError, match="f: row 1, column 'b', holds a missing or non-finite "
+                                           "value \\(2 such values in all\\)"):
+        check_finite(np.array([[1.0, 2.0], [3.0, np.inf], [np.nan, 0.0]]), "f", columns="ab")
 
 
 def test_read_csv_reports_an_unreadable_file(tmp_path):
