@@ -1,4 +1,4 @@
-"""Shared pytest configuration: quiet TensorFlow, the `large` marker, the shared data folder."""
+"""Shared pytest configuration: quiet TensorFlow, the shared data folder."""
 
 import os
 
@@ -7,19 +7,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import pytest  # noqa: E402
 
 from datasets.base import data_dir  # noqa: E402
-
-
-def pytest_addoption(parser):
-    parser.addoption("--run-large", action="store_true", help="also run tests marked `large`")
-
-
-def pytest_collection_modifyitems(config, items):
-    if config.getoption("--run-large"):
-        return
-    skip = pytest.mark.skip(reason="large: pass --run-large to run")
-    for item in items:
-        if "large" in item.keywords:
-            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -62,6 +62,11 @@ def test_spectral_normalisation_keeps_discriminator_kernels_at_unit_norm():
     assert abs(np.linalg.norm(generator_kernel, 2) - 1.0) > 0.1
 
 
+
+def test_rows_off_the_normal_correlations_rank_above_normal_ones():
+    """Seeded: over seeds 0 to 2, 20 epochs gave AUROC 0.70 to 0.78."""
+    helpers.check_planted_rows_rank_above_normal(ALAD, TINY_ROWS, seed=0, floor=0.7)
+
 def test_bad_construction_is_refused_clearly(digits):
     with pytest.raises(DetectorError, match="images of 8x8 cannot go through 4 stride-2 layers"):
         ALAD.for_dataset(digits, generator_hidden=(8, 8, 8, 8))
