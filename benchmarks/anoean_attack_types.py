@@ -24,7 +24,6 @@ anomalies are drawn from, how many of types no training record shows.
 
 from __future__ import annotations
 
-import argparse
 import time
 from typing import Callable
 
@@ -176,12 +175,9 @@ def table(name: str, per_seed: dict[int, dict], args) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = common.argument_parser(__doc__, seeds=[0, 1, 2, 3, 4])
     parser.add_argument("--datasets", nargs="+", choices=sorted(anoean_kdd.PROTOCOLS),
                         default=["nsl-kdd", "kdd99"], help="datasets to run")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
-                        help="seeds: each re-draws val, known anomalies and initial weights")
     parser.add_argument("--epochs", type=int, default=20, help="AnoEAN's most epochs")
     parser.add_argument("--patience", type=int, default=3,
                         help="epochs without a better val_e_loss before AnoEAN stops")
@@ -194,7 +190,6 @@ def main() -> None:
     parser.add_argument("--min-records", type=int, default=10,
                         help="attack types with fewer records are left out of the per-type "
                              "table")
-    parser.add_argument("--data-dir", default=None, help="folder of the real datasets")
     args = parser.parse_args()
     started = time.time()
     per_dataset, sections = {}, []
@@ -217,10 +212,7 @@ def main() -> None:
              f"{args.epochs} epochs (early stopping on val_e_loss, patience {args.patience}); "
              f"SVM: RBF SVC with balanced class weights on at most {args.svm_max_train} "
              "training rows; IsolationForest on the normal training rows.", "", *sections]
-    common.write_section(SECTION, "\n".join(lines),
-                         {"command": common.command(), "machine": common.machine(),
-                          "args": vars(args), "per_dataset": per_dataset})
-    print("\n".join(lines))
+    common.publish(SECTION, lines, args=vars(args), per_dataset=per_dataset)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ Training as anoean_kdd.py (batch 200, at most --epochs epochs, early stopping on
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import time
 
@@ -59,16 +58,13 @@ def run_seed(seed: int, args) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="seeds")
+    parser = common.argument_parser(__doc__, seeds=[0, 1, 2, 3, 4])
     parser.add_argument("--dims", type=int, nargs="+", default=[4, 8, 16, 32, 64],
                         help="decision-space sizes d to choose from (must hold 32)")
     parser.add_argument("--epochs", type=int, default=20, help="AnoEAN's most epochs")
     parser.add_argument("--patience", type=int, default=3,
                         help="epochs without a better val_e_loss before AnoEAN stops")
     parser.add_argument("--batch-size", type=int, default=200, help="AnoEAN's batch (paper)")
-    parser.add_argument("--data-dir", default=None, help="folder of the real datasets")
     args = parser.parse_args()
     if FIXED_D not in args.dims:
         parser.error(f"--dims must hold {FIXED_D}, the d it is compared with")
@@ -93,10 +89,7 @@ def main() -> None:
                      f"| {r['per_d'][FIXED_D]['test_auprc']:.4f} | {per_d} |")
     lines += ["", f"Mean test AUPRC: chosen d {common.mean_std(chosen)}; d = 32 "
               f"{common.mean_std(fixed)} (both trained without the held-out anomalies)."]
-    common.write_section("anoean_d_selection", "\n".join(lines),
-                         {"command": common.command(), "machine": common.machine(),
-                          "args": vars(args), "per_seed": per_seed})
-    print("\n".join(lines))
+    common.publish("anoean_d_selection", lines, args=vars(args), per_seed=per_seed)
 
 
 if __name__ == "__main__":

@@ -174,16 +174,12 @@ def add_method_arguments(parser: argparse.ArgumentParser, epochs: int, epochs_he
     parser.add_argument("--svm-max-train", type=int, default=10_000,
                         help="the cost-sensitive SVM trains on a seeded sample of at most "
                              f"this many {examples}")
-    parser.add_argument("--data-dir", default=None, help="folder of the real datasets")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = common.argument_parser(__doc__, seeds=[0, 1, 2, 3, 4])
     parser.add_argument("--datasets", nargs="+", choices=sorted(PROTOCOLS),
                         default=["nsl-kdd", "kdd99"], help="datasets to run")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
-                        help="seeds: each re-draws val, known anomalies and initial weights")
     add_method_arguments(parser, epochs=20, epochs_help="AnoEAN's most epochs",
                          examples="rows")
     parser.add_argument("--latent-dim", type=int, default=None,
@@ -221,10 +217,7 @@ def main() -> None:
              "on held-out known anomalies.", ""]
     for name, per_seed in per_dataset.items():
         lines += table(name, per_seed, args) + [""]
-    common.write_section(args.section, "\n".join(lines),
-                         {"command": common.command(), "machine": common.machine(),
-                          "args": vars(args), "per_dataset": per_dataset})
-    print("\n".join(lines))
+    common.publish(args.section, lines, args=vars(args), per_dataset=per_dataset)
 
 
 if __name__ == "__main__":

@@ -226,8 +226,7 @@ def sizes(facts: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = common.argument_parser(__doc__, seeds=[0, 1, 2, 3, 4], data_dir=False)
     parser.add_argument("--protocols", nargs="+", choices=["1-vs-all", "n-vs-m"],
                         default=["1-vs-all", "n-vs-m"], help="protocols to run")
     parser.add_argument("--digits", type=int, nargs="+", default=list(range(10)),
@@ -242,9 +241,6 @@ def main() -> None:
     parser.add_argument("--n-vs-m-known-digits", type=int, default=2,
                         help="n-vs-m: how many anomaly digits (a seeded choice) supply the "
                              "known anomalies")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
-                        help="seeds: each re-draws the split, the known anomalies and the "
-                             "initial weights")
     add_method_arguments(parser, epochs=10,
                          epochs_help="AnoEAN's most epochs: a CPU budget (the full default run "
                                      "in about 15 min on 2 cores), not the paper's",
@@ -313,10 +309,7 @@ def main() -> None:
                       f"{compact(f['known_digits'])} / {compact(f['held_out_digits'])}"
                       for f in splits) + ".", "",
                   *fraction_table(runs["n-vs-m"], args), ""]
-    common.write_section("anoean_mnist", "\n".join(lines),
-                         {"command": common.command(), "machine": common.machine(),
-                          "args": vars(args), "runs": runs})
-    print("\n".join(lines))
+    common.publish("anoean_mnist", lines, args=vars(args), runs=runs)
 
 
 if __name__ == "__main__":

@@ -79,11 +79,9 @@ def run_seed(seed: int, unseen: np.ndarray, settings: list[Setting],
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = common.argument_parser(__doc__, seeds=[0, 1, 2, 3, 4])
     parser.add_argument("--dataset", choices=sorted(SECTIONS), default="nsl-kdd",
                         help="dataset, under anoean_kdd.py's protocol")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="seeds")
     parser.add_argument("--steps", type=int, nargs="+", default=[1, 3, 5, 10],
                         help="discriminator steps per encoder step (n_D) to choose from")
     parser.add_argument("--dims", type=int, nargs="+", default=[32],
@@ -93,7 +91,6 @@ def main() -> None:
                         help="epochs without a better val_e_loss before AnoEAN stops, to "
                              "choose from")
     parser.add_argument("--batch-size", type=int, default=200, help="AnoEAN's batch (paper)")
-    parser.add_argument("--data-dir", default=None, help="folder of the real datasets")
     parser.add_argument("--section", default=None,
                         help="name of this run's section of docs/RESULTS.md and of its JSON "
                              "under docs/results/ (default: anoean_selection for NSL-KDD, "
@@ -128,10 +125,7 @@ def main() -> None:
     lines.append("| mean ± std | " + " | ".join(
         common.mean_std([per_seed[s][m]["auprc"] for s in args.seeds]) for m in methods) + " |")
     lines += ["", f"Chosen: {chosen} (the best mean AUPRC)."]
-    common.write_section(section, "\n".join(lines),
-                         {"command": common.command(), "machine": common.machine(),
-                          "args": vars(args), "chosen": chosen, "per_seed": per_seed})
-    print("\n".join(lines))
+    common.publish(section, lines, args=vars(args), chosen=chosen, per_seed=per_seed)
 
 
 if __name__ == "__main__":

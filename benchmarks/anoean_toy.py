@@ -13,7 +13,6 @@ section of docs/RESULTS.md.
 
 from __future__ import annotations
 
-import argparse
 
 import keras
 import matplotlib
@@ -69,8 +68,7 @@ def plot(x: np.ndarray, known: np.ndarray, normal_codes: np.ndarray, anomaly_cod
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = common.argument_parser(__doc__, data_dir=False)
     parser.add_argument("--seed", type=int, default=0, help="seeds the data and the model")
     parser.add_argument("--epochs", type=int, default=100, help="training epochs")
     args = parser.parse_args()
@@ -99,13 +97,10 @@ def main() -> None:
              f"inside it; E(x_n) has mean {normal_codes.mean():.2f} and standard deviation "
              f"{normal_codes.std():.2f} (p_z: 0 and 1). AUROC of the Mahalanobis score: "
              f"{auroc:.3f}."]
-    common.write_section("anoean_toy", "\n".join(lines),
-                         {"command": common.command(), "machine": common.machine(),
-                          "seed": args.seed, "epochs": args.epochs,
-                          "anomalies_outside": outside, "normal_inside": inside,
-                          "normal_mean": float(normal_codes.mean()),
-                          "normal_std": float(normal_codes.std()), "auroc": auroc})
-    print("\n".join(lines))
+    common.publish("anoean_toy", lines, seed=args.seed, epochs=args.epochs,
+                   anomalies_outside=outside, normal_inside=inside,
+                   normal_mean=float(normal_codes.mean()), normal_std=float(normal_codes.std()),
+                   auroc=auroc)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ and F1 of P(anomalous) > 0.5, AUROC and AUPRC, mean ± std over seeds.
 
 from __future__ import annotations
 
-import argparse
 import time
 from dataclasses import dataclass
 
@@ -172,12 +171,9 @@ def table(per_seed: dict, split: str, models: list[str], seeds: list[int],
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = common.argument_parser(__doc__, seeds=[0, 1, 2])
     parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS),
                         help="classifiers to run")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
-                        help="seeds (initial weights, batch order, and the shuffled split)")
     parser.add_argument("--epochs", type=int, default=5, help="training epochs of every model")
     parser.add_argument("--batch-size", type=int, default=256, help="batch size")
     parser.add_argument("--train-stride", type=int, default=5,
@@ -186,7 +182,6 @@ def main() -> None:
     parser.add_argument("--series", nargs="+", default=None, metavar="KEY",
                         help="NAB series <category>/<file>.csv to use (default: every series "
                              "in the data dir)")
-    parser.add_argument("--data-dir", default=None, help="folder of the real datasets")
     args = parser.parse_args()
     if args.epochs < 1 or args.train_stride < 1 or args.batch_size < 1:
         parser.error("--epochs, --train-stride and --batch-size must be positive")
@@ -246,11 +241,8 @@ def main() -> None:
              "shares a point with a training window; min-max fitted on each series' training "
              f"points. {described('by time')}.", "",
              *table(per_seed, "by time", args.models, args.seeds, paper=False)]
-    common.write_section("classifiers_nab", "\n".join(lines),
-                         {"command": common.command(), "machine": common.machine(),
-                          "args": vars(args), "series": keys, "splits": facts,
-                          "per_seed": per_seed})
-    print("\n".join(lines))
+    common.publish("classifiers_nab", lines, args=vars(args), series=keys, splits=facts,
+                   per_seed=per_seed)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ plain baselines live in zoo/baselines.py."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -102,3 +103,34 @@ def write_section(name: str, markdown: str, raw: dict[str, Any]) -> None:
     RESULTS.write_text(text)
     (DOCS / "results").mkdir(exist_ok=True)
     (DOCS / "results" / f"{name}.json").write_text(json.dumps(raw, indent=2, default=float) + "\n")
+
+
+def argument_parser(doc: str, seeds: Sequence[int] | None = None,
+                    data_dir: bool = True) -> argparse.ArgumentParser:
+    """The parser every benchmark starts from: its docstring's first line as the description,
+    defaults shown in --help, and the options most of them take.
+
+    Args:
+        doc: the benchmark module's docstring.
+        seeds: the default of --seeds (the seeds to run); None: no --seeds option.
+        data_dir: add --data-dir, the folder of the real datasets.
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    if seeds is not None:
+        parser.add_argument("--seeds", type=int, nargs="+", default=list(seeds),
+                            help="seeds to run; each seeds the model's weights and training "
+                                 "(and the seeded splits, where the protocol re-draws them)")
+    if data_dir:
+        parser.add_argument("--data-dir", default=None,
+                            help="folder of the real datasets (default: $ZOO_DATA_DIR, else "
+                                 "../shared/data, else ~/.zoo/data)")
+    return parser
+
+
+def publish(name: str, lines: Sequence[str], **raw: Any) -> None:
+    """Write a benchmark's section of docs/RESULTS.md (`lines`) and its raw numbers, with the
+    command and machine that made them, then print the section."""
+    write_section(name, "\n".join(lines),
+                  {"command": command(), "machine": machine(), **raw})
+    print("\n".join(lines))

@@ -23,7 +23,6 @@ reference code's setting.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import keras
@@ -78,13 +77,13 @@ def trace(seed: int, epochs: int, learning_rate: float, data_dir: str | None,
                 "test_auroc": metrics.auroc(ds.test.y, scores)})
             print(records[-1], flush=True)
 
-    model.fit(model.training_data(ds, 50, seed=seed), epochs=epochs, callbacks=[Record()], verbose=0)
+    model.fit(model.training_data(ds, 50, seed=seed), epochs=epochs, callbacks=[Record()],
+              verbose=0)
     return records, len(val), len(distinct)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = common.argument_parser(__doc__)
     parser.add_argument("--seed", type=int, default=0, help="seed")
     parser.add_argument("--epochs", type=int, default=16, help="epochs, all run")
     parser.add_argument("--learning-rate", type=float, default=1e-5,
@@ -93,7 +92,6 @@ def main() -> None:
                         help="no min-max scaling: the features as the file has them")
     parser.add_argument("--linear-generator", action="store_true",
                         help="G ends in a linear layer (the reference code's) instead of tanh")
-    parser.add_argument("--data-dir", default=None, help="folder of the real datasets")
     args = parser.parse_args()
     started = time.time()
     records, n_val, n_distinct = trace(args.seed, args.epochs, args.learning_rate, args.data_dir,
@@ -125,10 +123,7 @@ def main() -> None:
               f"distinct val reconstruction: epoch {best['distinct_val_reconstruction']}."]
     name = ("egbad_kdd_trace" + ("_raw" if args.raw_features else "")
             + ("_linear" if args.linear_generator else ""))
-    common.write_section(name, "\n".join(lines),
-                         {"command": common.command(), "machine": common.machine(),
-                          "args": vars(args), "records": records})
-    print("\n".join(lines))
+    common.publish(name, lines, args=vars(args), records=records)
 
 
 if __name__ == "__main__":

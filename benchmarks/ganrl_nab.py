@@ -22,7 +22,6 @@ generator's loss curves of seed 0 are written to docs/ganrl_losses.png.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import keras
@@ -115,9 +114,7 @@ def judge(per_series: dict[str, dict], percent: float) -> dict[str, dict[str, fl
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds")
+    parser = common.argument_parser(__doc__, seeds=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=20,
                         help="GAN epochs of GAN+RL (after its one pre-training epoch), and "
                              "EGBAD's epochs")
@@ -128,7 +125,6 @@ def main() -> None:
                         help="run every NAB series of these categories")
     parser.add_argument("--series", nargs="+", default=None, metavar="KEY",
                         help="NAB series <category>/<file>.csv to run instead of --categories")
-    parser.add_argument("--data-dir", default=None, help="folder of the real datasets")
     args = parser.parse_args()
     if args.epochs < 1 or args.test_stride < 1:
         parser.error("--epochs and --test-stride must be positive")
@@ -198,11 +194,8 @@ def main() -> None:
               f"[{curves.name}]({curves.name}).", "",
               f"For reference, the {PAPER}; Yahoo's point labels are not NAB's anomaly windows, "
               "so the numbers are not comparable point for point."]
-    common.write_section("ganrl_nab", "\n".join(lines),
-                         {"command": common.command(), "machine": common.machine(),
-                          "args": vars(args), "skipped": skipped, "stable": all(stable),
-                          "per_seed": per_seed, "histories": histories})
-    print("\n".join(lines))
+    common.publish("ganrl_nab", lines, args=vars(args), skipped=skipped, stable=all(stable),
+                   per_seed=per_seed, histories=histories)
 
 
 if __name__ == "__main__":

@@ -198,9 +198,7 @@ def bar(per_seed: dict[int, dict[str, dict[str, float]]], seeds: list[int]) -> s
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
-                        help="model seeds (initialisation and training); the split is fixed")
+    parser = common.argument_parser(__doc__, seeds=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=zoo.get("gru_vae").DEFAULT_EPOCHS,
                         help="GRU VAE's epochs (its most, with --patience)")
     parser.add_argument("--patience", type=int, default=0,
@@ -221,8 +219,6 @@ def main() -> None:
     parser.add_argument("--max-train", type=int, default=None,
                         help="train on a seeded sample of this many normal sessions (a quick "
                              "check; the default, all, is the benchmark)")
-    parser.add_argument("--data-dir", default=None,
-                        help="folder holding hdfs/ (default: $ZOO_DATA_DIR, else ../shared/data)")
     parser.add_argument("--section", default=DEFAULT_SECTION,
                         help="name of this run's section of docs/RESULTS.md and of its JSON "
                              "under docs/results/ (another name keeps the default run's)")
@@ -273,14 +269,9 @@ def main() -> None:
               "DeepLog (Du et al. 2017) reports F1 0.96 on HDFS with 553,366 normal test "
               "sessions; those are not public in a usable size, so normal test sessions here "
               "are held out of hdfs_train: not comparable point for point."]
-    common.write_section(args.section, "\n".join(lines),
-                         {"command": common.command(), "machine": common.machine(),
-                          "epochs": args.epochs, "patience": args.patience,
-                          "deeplog_epochs": args.deeplog_epochs,
-                          "max_train": args.max_train, "count_window": args.count_window,
-                          "free_bits": args.free_bits,
-                          "per_seed": per_seed})
-    print("\n".join(lines))
+    common.publish(args.section, lines, epochs=args.epochs, patience=args.patience,
+                   deeplog_epochs=args.deeplog_epochs, max_train=args.max_train,
+                   count_window=args.count_window, free_bits=args.free_bits, per_seed=per_seed)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ fresh process, alone.
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -76,7 +75,7 @@ def measure(script: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = common.argument_parser(__doc__, data_dir=False)
     parser.add_argument("--long-points", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--stride", type=int, default=60,
                         help="window stride for the long series (60: TAnoGAN's test stride)")

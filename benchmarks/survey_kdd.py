@@ -17,7 +17,6 @@ re-draws the val hold-out and the initial weights; the test half is the same.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
@@ -92,11 +91,9 @@ def run_seed(seed: int, args) -> dict[str, dict[str, float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = common.argument_parser(__doc__, seeds=[0, 1, 2])
     parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS),
                         help="zoo models to run (dense variants, the papers' KDD settings)")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds")
     parser.add_argument("--epochs", type=int, default=8,
                         help="most training epochs for every model")
     parser.add_argument("--patience", type=int, default=2,
@@ -106,7 +103,6 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=50, help="batch size (ALAD's)")
     parser.add_argument("--percent", type=float, default=20.0,
                         help="flag the top this percent of test scores (ALAD's 20)")
-    parser.add_argument("--data-dir", default=None, help="folder of the real datasets")
     args = parser.parse_args()
 
     started = time.time()
@@ -144,10 +140,7 @@ def main() -> None:
                         f"IsolationForest's F1")
     lines += ["", "Bar (ALAD and EGBAD above IsolationForest's F1, same run): "
               + "; ".join(verdicts) + "."]
-    common.write_section("survey_kdd", "\n".join(lines),
-                         {"command": common.command(), "machine": common.machine(),
-                          "args": vars(args), "per_seed": per_seed})
-    print("\n".join(lines))
+    common.publish("survey_kdd", lines, args=vars(args), per_seed=per_seed)
 
 
 if __name__ == "__main__":

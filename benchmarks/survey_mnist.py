@@ -19,7 +19,6 @@ first experiment) goes to docs/samples/<section>/.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
@@ -112,21 +111,18 @@ def run_or_reuse(args) -> tuple[dict[int, dict[int, dict[str, float]]], list[tup
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = common.argument_parser(__doc__, seeds=[0, 1, 2])
     parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS),
                         help="zoo models to run (their image variants)")
     parser.add_argument("--digits", type=int, nargs="+", default=list(range(10)),
                         help="one experiment each, with this digit the anomaly (or the normal "
                              "one, --protocol one-normal)")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds")
     parser.add_argument("--epochs", type=int, default=5,
                         help="training epochs for every model (a fixed budget)")
     parser.add_argument("--batch-size", type=int, default=64, help="batch size")
     parser.add_argument("--protocol", choices=PROTOCOLS, default="one-anomaly",
                         help="one-anomaly: each digit in turn is the anomaly, the rest normal; "
                              "one-normal: each digit in turn is normal, the rest anomalies")
-    parser.add_argument("--data-dir", default=None, help="folder of the real datasets")
     parser.add_argument("--reuse-recorded", action="store_true",
                         help="reuse the (digit, seed) runs that the section's JSON under "
                              "docs/results/ holds from an earlier run with the same models, "
@@ -186,11 +182,8 @@ def main() -> None:
               + "; ".join(verdicts) + ".", "",
               "Generated samples: " + ", ".join(f"[{m}](samples/{args.section}/{m}.png)"
                                                 for m in args.models) + "."]
-    common.write_section(args.section, "\n".join(lines),
-                         {"command": common.command(), "machine": common.machine(),
-                          "args": vars(args), "runs": runs, "reused": reused,
-                          "reused_from": recorded_command if reused else None})
-    print("\n".join(lines))
+    common.publish(args.section, lines, args=vars(args), runs=runs, reused=reused,
+                   reused_from=recorded_command if reused else None)
 
 
 if __name__ == "__main__":

@@ -128,9 +128,7 @@ def run_seed_whole_series(ds, seed: int, args: argparse.Namespace) -> dict[str, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
-                        help="model seeds (initialisation and training)")
+    parser = common.argument_parser(__doc__, seeds=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=30, help="TAnoGAN training epochs")
     parser.add_argument("--vae-epochs", type=int,
                         default=zoo.get("gru_vae_series").DEFAULT_EPOCHS,
@@ -139,8 +137,6 @@ def main() -> None:
                         help="split: train on the first 40%% of the series, test on the last "
                              "50%%; whole-series: the paper's, train and score on all of it "
                              "(its own RESULTS section)")
-    parser.add_argument("--data-dir", default=None,
-                        help="folder holding nab/ (default: $ZOO_DATA_DIR, else ../shared/data)")
     args = parser.parse_args()
     ds = datasets.load(SERIES, data_dir=args.data_dir)
     whole_series = args.protocol == "whole-series"
@@ -185,11 +181,8 @@ def main() -> None:
                   "method gets its most favourable threshold (an oracle, labelled so), which "
                   "bounds what any fixed threshold gives."]
     section = "tanogan_nab_whole_series" if whole_series else "tanogan_nab"
-    common.write_section(section, "\n".join(lines),
-                         {"command": common.command(), "machine": common.machine(),
-                          "epochs": args.epochs, "vae_epochs": args.vae_epochs,
-                          "per_seed": per_seed})
-    print("\n".join(lines))
+    common.publish(section, lines, epochs=args.epochs, vae_epochs=args.vae_epochs,
+                   per_seed=per_seed)
 
 
 if __name__ == "__main__":
