@@ -1,11 +1,14 @@
-"""Train one model of the zoo on one dataset, calibrate it, evaluate it and export it.
+"""Train one model of the zoo on one dataset, calibrate it, export it and evaluate it.
 
     python train.py                          # TAnoGAN on the embedded synthetic series
     python train.py --dataset nab:realKnownCause/ambient_temperature_system_failure.csv
+    python train.py --dataset csv:mine.csv --init-from saved_models/tanogan-synthetic --epochs 5
 
-The flow: load the dataset; build the model inside the distribution strategy's scope; fit (with
-BackupAndRestore, so the same command resumes a killed run); calibrate the threshold on the
-normal validation data; evaluate on the test split; export to --output.
+The flow: load the dataset; build the model (or load an export to fine-tune, --init-from) inside
+the distribution strategy's scope; fit (with BackupAndRestore, so the same command resumes a
+killed run); calibrate the threshold on the normal validation data; export to --output; evaluate
+on the test split and add the metrics to the export's metadata. The export comes before the
+evaluation, so that nothing going wrong there costs the trained model.
 """
 
 from __future__ import annotations
@@ -32,10 +35,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     import zoo
 
     parser = argparse.ArgumentParser(
-        description="Train a zoo model on a dataset, calibrate, evaluate and export it.",
+        description="Train a zoo model on a dataset (or fine-tune an export), calibrate, export "
+                    "and evaluate it.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--model", default=zoo.DEFAULT,
-                        help=f"model to train; one of: {', '.join(zoo.names())}")
+    parser.add_argument("--model", default=None,
+                        help=f"model to train; one of: {', '.join(zoo.names())} (default: "
+                             f"{zoo.DEFAULT}; with --init-from, the export's model, and another "
+                             f"name is an error)")
     parser.add_argument("--dataset", default=datasets.DEFAULT,
                         help=f"dataset to train on; one of: {', '.join(datasets.names())}")
     parser.add_argument("--data-dir", default=None,
@@ -88,8 +94,27 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="skip the plain baseline printed beside the model's metrics "
                              "(IsolationForest fitted on the examples the model trains on, "
                              "less known anomalies, and scored on the same test split; "
-                             "series, tabular and image data)")
+                             "series, tabular and image data; never computed where the test "
+                             "split lacks labels of both classes)")
+    parser.add_argument("--init-from", default=None, metavar="EXPORT",
+                        help="fine-tune: start from the model of this export folder (written "
+                             "by train.py: its architecture, weights, threshold variable and "
+                             "optimizer state) instead of a new one, and train it on --dataset, "
+                             "whose examples must have the model's shape (the same window and "
+                             "feature count, image shape, or log keys within its vocabulary); "
+                             "--set is refused, the architecture being the export's")
+    parser.add_argument("--refit-scaling", action="store_true",
+                        help="with --init-from: refit the model's min-max scaling on the new "
+                             "training part (the model is rebuilt with the new statistics and "
+                             "its weights copied over). This changes the model's input mapping: "
+                             "the same raw value reaches the networks as a different scaled "
+                             "value. Default: keep the scaling the model was trained with")
+    parser.add_argument("--tensorboard", default=None, metavar="DIR",
+                        help="log every tracked loss per epoch to DIR for TensorBoard "
+                             "(tensorboard --logdir DIR); needs the tensorboard package")
     args = parser.parse_args(argv)
+    if args.refit_scaling and not args.init_from:
+        parser.error("--refit-scaling applies to fine-tuning: give --init-from too")
     try:
         args.dataset_options = parse_assignments(args.dataset_option, "--dataset-option")
         args.overrides = parse_assignments(args.overrides, "--set")
@@ -161,8 +186,115 @@ def default_output(model: str, dataset: str) -> Path:
     return Path(__file__).resolve().parent / "saved_models" / f"{model}-{slug.removesuffix('.csv')}"
 
 
+def load_dataset(args: argparse.Namespace, model=None):
+    """The dataset `args` name, and the loader options it was loaded with.
+
+    Fine-tuning a series model (`model` given), a dataset without a window option is cut into
+    the model's windows.
+    """
+    import datasets
+    from zoo import evaluation
+
+    options = dict(args.dataset_options)
+    own_window = (model is not None and evaluation.model_kind(model) == "series"
+                  and "window" not in options)
+    if own_window:
+        options["window"] = model.example_shape[0]
+    print(f"loading dataset {args.dataset}", flush=True)
+    try:
+        return datasets.load(args.dataset, data_dir=args.data_dir, **options), options
+    except datasets.DatasetError as err:
+        if own_window:
+            err.add_note(f"loaded with window={options['window']}, the window of the model "
+                         f"to fine-tune")
+        raise
+
+
+def load_for_fine_tuning(args: argparse.Namespace):
+    """The model of the export `args.init_from` and its metadata, loaded in the current scope.
+
+    Raises:
+        ExportError: not an export folder.
+        DetectorError: --set given, --model naming another model, or --mixed-precision asking
+            for another policy than the model's.
+    """
+    import zoo
+    from zoo import export
+
+    if args.overrides:
+        raise zoo.DetectorError("--set changes a model's architecture; with --init-from the "
+                                "model is the export's: leave out --set")
+    model, metadata = export.load(args.init_from)
+    name = zoo.name_of(model)
+    if args.model is not None and zoo.get(args.model) is not type(model):
+        raise zoo.DetectorError(f"--model {args.model}, but {args.init_from} holds a {name} "
+                                f"model; leave out --model to fine-tune it")
+    policy = model.dtype_policy.name
+    if args.mixed_precision != "none" and policy != f"mixed_{args.mixed_precision}":
+        raise zoo.DetectorError(f"{args.init_from} holds a model of dtype policy {policy}; "
+                                f"fine-tuning keeps it: leave out --mixed-precision")
+    return model, metadata
+
+
+def refit_scaling(model, scaling: dict[str, Any]):
+    """`model` rebuilt from its config with the min-max `scaling` (per feature min and max) in
+    place of its own: its weights, threshold and (when compiled) optimizers and their state
+    copied across.
+
+    The scaling is a constant of the model's first layer, not a weight, so it changes only
+    through the config.
+    """
+    rebuilt = type(model).from_config({**model.get_config(), "scaling": scaling})
+    rebuilt.build()
+    rebuilt.set_weights(model.get_weights())
+    if not model.compiled:
+        return rebuilt
+    rebuilt.compile_from_config(model.get_compile_config())
+    for player in model.PLAYERS:
+        source = getattr(model, f"{player}_optimizer").variables
+        target = getattr(rebuilt, f"{player}_optimizer").variables
+        for copy, original in zip(target, source, strict=True):
+            copy.assign(original)
+    return rebuilt
+
+
+def check_feature_names(ds, metadata: dict[str, Any]) -> None:
+    """Say so when fine-tuning data name their features otherwise than the model's data did:
+    features are matched by position."""
+    known = metadata.get("feature_names")
+    found = ds.meta.get("feature_names")
+    if ds.kind in ("series", "tabular") and known and found and list(known) != list(found):
+        differ = [f"{new!r} for {old!r}" for old, new in zip(known, found) if old != new]
+        print(f"note: the features of {ds.name} are matched to the model's by position, and "
+              f"{len(differ)} are named otherwise ({', '.join(differ[:3])}"
+              f"{', ...' if len(differ) > 3 else ''})", flush=True)
+
+
+def tensorboard_callback(log_dir: str):
+    """keras.callbacks.TensorBoard logging each epoch's losses into `log_dir`.
+
+    Raises:
+        DetectorError: the tensorboard package, which writes the logs, is not installed.
+    """
+    import importlib.util
+
+    import keras
+
+    import zoo
+
+    if importlib.util.find_spec("tensorboard") is None:
+        raise zoo.DetectorError("--tensorboard needs the tensorboard package, which is not "
+                                "installed: pip install tensorboard")
+    return keras.callbacks.TensorBoard(log_dir=log_dir)
+
+
+# Facts of Dataset.meta with one entry per example or feature: kept out of dataset_meta (the
+# feature names are recorded on their own).
+PER_EXAMPLE_META = ("feature_names", "test_rows", "test_files")
+
+
 def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, Any]:
-    """Train, calibrate, evaluate and export as `args` say; return the run's record.
+    """Train, calibrate, export and evaluate as `args` say; return the run's record.
 
     Args:
         args: parsed by `parse_args`.
@@ -172,23 +304,46 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
     import numpy as np
     import tensorflow as tf
 
-    import datasets
     import zoo
     from zoo import evaluation, export, metrics
 
     started = time.time()
     strategy = make_strategy(args.strategy)  # first: multi-worker collectives need a fresh TF
     keras.utils.set_random_seed(args.seed)
-    print(f"loading dataset {args.dataset}", flush=True)
-    ds = datasets.load(args.dataset, data_dir=args.data_dir, **args.dataset_options)
-    detector = zoo.get(args.model)
+    chief = is_chief(strategy)
+    board = [tensorboard_callback(args.tensorboard)] if args.tensorboard and chief else []
+    source = None
+    if args.init_from:
+        with strategy.scope():
+            model, source = load_for_fine_tuning(args)
+        model_name = zoo.name_of(model)
+    else:
+        model_name = args.model or zoo.DEFAULT
+    detector = zoo.get(model_name)
+    ds, dataset_options = load_dataset(args, model if source is not None else None)
     with strategy.scope(), precision_policy(args.mixed_precision):
-        model = detector.for_dataset(ds, **{"seed": args.seed, **args.overrides})
-        model.compile(jit_compile=args.jit)
+        if source is None:
+            model = detector.for_dataset(ds, **{"seed": args.seed, **args.overrides})
+            model.compile(jit_compile=args.jit)
+        else:
+            evaluation.check_fits(model, ds)
+            check_feature_names(ds, source)
+            print(f"fine-tuning the {model_name} model of {args.init_from}"
+                  + (", its scaling refitted on the new training part" if args.refit_scaling
+                     else ", with the scaling it was trained with"), flush=True)
+            if args.refit_scaling:
+                if model.scaling is None:
+                    raise zoo.DetectorError(f"--refit-scaling: the {model_name} model of "
+                                            f"{args.init_from} scales no inputs ({ds.kind} "
+                                            "data); leave it out")
+                model = refit_scaling(model, ds.meta["scaling"])
+            if not model.compiled:
+                model.compile(jit_compile=args.jit)
+            elif args.jit:
+                model.jit_compile = True
     epochs = args.epochs or detector.DEFAULT_EPOCHS
     stride = args.stride or int(ds.meta.get("window", 1))
-    output = Path(args.output) if args.output else default_output(args.model, args.dataset)
-    chief = is_chief(strategy)
+    output = Path(args.output) if args.output else default_output(model_name, args.dataset)
     # Each worker keeps its own checkpoints beside the output, so that each can resume.
     worker = "" if chief else f"-worker{strategy.cluster_resolver.task_id}"
     backup = output.with_name(f"{output.name}.backup{worker}")
@@ -204,11 +359,11 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
     verbose = 1 if sys.stdout.isatty() else 2  # a progress bar on a terminal, else a line/epoch
     guards = [keras.callbacks.BackupAndRestore(str(backup),
                                                save_freq=args.checkpoint_every or "epoch"),
-              keras.callbacks.TerminateOnNaN()]
+              keras.callbacks.TerminateOnNaN(), *board]
     validation = None
     if args.patience:
         if detector.VALIDATION_LOSS is None:
-            raise zoo.DetectorError(f"{args.model} has no validation loss to stop early on; "
+            raise zoo.DetectorError(f"{model_name} has no validation loss to stop early on; "
                                     "leave out --patience")
         validation = (tf.data.Dataset.from_tensor_slices(
             evaluation.calibration_inputs(ds, stride=1)).batch(args.batch_size))
@@ -225,29 +380,45 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
     print(f"calibrating the threshold (quantile {args.quantile}) on normal validation data, "
           f"stride {stride}", flush=True)
     threshold = model.calibrate(evaluation.calibration_inputs(ds, stride), quantile=args.quantile)
-    print(f"scoring the test split, stride {stride}", flush=True)
-    results, _ = evaluation.evaluate_split(model, ds, "test", stride=stride, verbose=verbose)
-    print(metrics.format_table(results, title=f"{args.model} on {ds.name} (test split)"))
-    baseline = None
-    if not args.no_baseline and ds.kind in evaluation.BASELINE_KINDS:
-        # Side by side, so that every run shows whether the model beats a plain detector.
-        forest = evaluation.isolation_forest_split(ds, "test", stride, seed=args.seed)
-        baseline = metrics.report(forest.labels, forest.scores, series=ds.kind == "series")
-        print(metrics.format_table(baseline, title=f"IsolationForest on the same test split "
-                                                   f"(plain baseline, stride {stride})"))
-
-    record = {"model": args.model, "dataset": ds.name, "dataset_options": args.dataset_options,
-              "dataset_meta": {k: v for k, v in ds.meta.items() if k != "feature_names"},
+    record = {"model": model_name, "dataset": ds.name, "dataset_options": dataset_options,
+              "dataset_meta": {k: v for k, v in ds.meta.items() if k not in PER_EXAMPLE_META},
+              "kind": ds.kind, "feature_names": ds.meta.get("feature_names"),
               "seed": args.seed, "epochs": epochs, "batch_size": args.batch_size,
               "stride": stride, "quantile": args.quantile, "strategy": args.strategy,
-              "threshold": threshold, "metrics": results, "baseline_isolation_forest": baseline,
-              "history": last,
-              "run_seconds": round(time.time() - started, 1)}
+              "threshold": threshold, "metrics": None, "baseline_isolation_forest": None,
+              "history": last, "run_seconds": round(time.time() - started, 1)}
+    if source is not None:
+        record.update(init_from=str(Path(args.init_from).resolve()),
+                      init_from_weights_sha256=source.get("weights_sha256"),
+                      refit_scaling=args.refit_scaling)
     record = export.export(model, output, record)  # adds threshold, config, weights digest
     if chief:
-        print(f"exported to {output} (TF Serving: --model_base_path={output / export.SERVING_DIR})")
-    else:
-        shutil.rmtree(output.parent, ignore_errors=True)
+        print(f"exported to {output} (TF Serving: --model_base_path={output / export.SERVING_DIR})",
+              flush=True)
+    try:
+        if len(ds.test):
+            print(f"scoring the test split, stride {stride}", flush=True)
+        results, _ = evaluation.evaluate_split(model, ds, "test", stride=stride, verbose=verbose)
+        print(metrics.format_table(results, title=f"{model_name} on {ds.name} (test split)"))
+        baseline = None
+        if (not args.no_baseline and ds.kind in evaluation.BASELINE_KINDS
+                and metrics.NOT_COMPUTED not in results):
+            # Side by side, so that every run shows whether the model beats a plain detector.
+            forest = evaluation.isolation_forest_split(ds, "test", stride, seed=args.seed)
+            baseline = metrics.report(forest.labels, forest.scores, series=ds.kind == "series")
+            print(metrics.format_table(baseline, title=f"IsolationForest on the same test split "
+                                                       f"(plain baseline, stride {stride})"))
+        facts = {"metrics": results, "baseline_isolation_forest": baseline,
+                 "run_seconds": round(time.time() - started, 1)}
+        record = export.update_metadata(output, facts) if chief else {**record, **facts}
+    except BaseException as err:
+        if chief:
+            err.add_note(f"the trained model is exported to {output} (python evaluate.py "
+                         f"--model-dir {output} evaluates it)")
+        raise
+    finally:
+        if not chief:
+            shutil.rmtree(output.parent, ignore_errors=True)
     if args.json:
         Path(args.json).write_text(json.dumps(record, indent=2, default=float) + "\n")
     return record
@@ -260,11 +431,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         run(args)
     except zoo.USER_ERRORS as err:
-        print(f"train.py: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("train.py: interrupted; the same command resumes from the last finished epoch",
+        print(f"train.py: error: {'; '.join([str(err), *getattr(err, '__notes__', [])])}",
               file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as err:
+        after_export = getattr(err, "__notes__", [])
+        print("train.py: interrupted; " + (after_export[0] if after_export else
+                                           "the same command resumes from the last finished "
+                                           "epoch"), file=sys.stderr)
         return 130
     return 0
 

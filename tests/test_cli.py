@@ -184,7 +184,8 @@ def test_help_explains_every_flag(capsys):
         train.main(["--help"])
     text = capsys.readouterr().out
     for flag in ("--model", "--dataset", "--data-dir", "--epochs", "--batch-size", "--seed",
-                 "--strategy", "--output", "--json"):
+                 "--strategy", "--output", "--json", "--init-from", "--refit-scaling",
+                 "--tensorboard"):
         assert flag in text
 
 

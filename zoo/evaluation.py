@@ -7,12 +7,13 @@ score of the windows that cover it, so window length and stride never change wha
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 
 from datasets import Dataset, DatasetError, windows
 from zoo import baselines, metrics
-from zoo.base import AnomalyDetector
+from zoo.base import AnomalyDetector, DetectorError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,12 +103,78 @@ def isolation_forest_split(ds: Dataset, split: str = "test", stride: int = 1,
                        example_scores.astype(np.float32))
 
 
+def missing_labels_reason(ds: Dataset, split: str, labels: np.ndarray) -> str | None:
+    """Why AUROC, AUPRC and F1 cannot be computed on the labels of `split`, in words, or None
+    when they can: the data carry no labels (`meta["labelled"]` False), or the labels hold one
+    class only."""
+    if ds.meta.get("labelled") is False:
+        return (f"the {split} data have no labels ({ds.name} has none); they need labelled "
+                f"normal examples and anomalies")
+    only = metrics.single_class(labels)
+    if only:
+        return f"the {split} labels hold only {only}; they need both classes"
+    return None
+
+
 def evaluate_split(model: AnomalyDetector, ds: Dataset, split: str = "test", stride: int = 1,
-             top_percent: float | None = None, batch_size: int = 256,
-             verbose: int = 0) -> tuple[dict[str, float], SplitScores]:
-    """Metrics of `model` on `split` (threshold-free first; F1 at the calibrated threshold)."""
+                   top_percent: float | None = None, batch_size: int = 256,
+                   verbose: int = 0) -> tuple[dict[str, Any], SplitScores | None]:
+    """Metrics of `model` on `split` (threshold-free first; F1 at the calibrated threshold).
+
+    Where the split's labels cannot rank (unlabelled data, one class only) the results are
+    `metrics.summary` of the scores instead, with `metrics.NOT_COMPUTED` saying why; an empty
+    split is not scored at all (results: NOT_COMPUTED alone, scores: None).
+
+    Returns:
+        (results, the split's scores or None).
+    """
+    if len(ds.split(split)) == 0:
+        return {metrics.NOT_COMPUTED: f"the {split} split of {ds.name} is empty: nothing was "
+                                      f"scored"}, None
     scored = score_split(model, ds, split, stride, batch_size, verbose)
     threshold = float(model.threshold.numpy()) if model.is_calibrated else None
+    reason = missing_labels_reason(ds, split, scored.labels)
+    if reason:
+        return {**metrics.summary(scored.scores, threshold), metrics.NOT_COMPUTED: reason}, scored
     results = metrics.report(scored.labels, scored.scores, threshold=threshold,
-                               top_percent=top_percent, series=ds.kind == "series")
+                             top_percent=top_percent, series=ds.kind == "series")
     return results, scored
+
+
+def model_kind(model: AnomalyDetector) -> str:
+    """The kind of data (a `datasets.Dataset.kind`) a model's example shape stands for:
+    [window, features] series, [features] rows, [height, width, channels] images, [any length]
+    sessions."""
+    shape = model.example_shape
+    if len(shape) == 3:
+        return "image"
+    if len(shape) == 2:
+        return "series"
+    return "sessions" if shape[0] is None else "tabular"
+
+
+def check_fits(model: AnomalyDetector, ds: Dataset) -> None:
+    """Raise DetectorError unless the examples of `ds` fit `model`: the same kind, the same
+    feature count for series and rows (and the same window for series), the same image shape
+    for images, and for sessions no key above the model's vocabulary.
+
+    Raises:
+        DetectorError: the message names the dataset's and the model's shapes.
+    """
+    kind = model_kind(model)
+    model_shape, data_shape = list(model.example_shape), list(ds.example_shape)
+    if ds.kind != kind:
+        raise DetectorError(f"dataset {ds.name!r} holds {ds.kind} data of shape {data_shape}; "
+                            f"the model takes {kind} data of shape {model_shape}")
+    if kind == "sessions":
+        vocabulary = getattr(model, "vocab_size", None)
+        largest = int(ds.meta.get("vocab_size") or 0)
+        if vocabulary is not None and largest > vocabulary:
+            raise DetectorError(f"dataset {ds.name!r} holds log keys up to {largest}; the model "
+                                f"takes keys 1..{vocabulary}")
+        return
+    if data_shape != model_shape:
+        what = {"series": "windows [window, features]", "tabular": "rows [features]",
+                "image": "images [height, width, channels]"}[kind]
+        raise DetectorError(f"dataset {ds.name!r} has examples of shape {data_shape}; the model "
+                            f"takes {what} of shape {model_shape}")

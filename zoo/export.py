@@ -12,7 +12,9 @@ An export folder holds:
 A new folder is written under a temporary name and renamed into place at the end, so a killed
 export never leaves a half-written folder. Exporting again into an existing folder adds the next
 serving version (TF Serving then serves the newest) and replaces model.keras and metadata.json,
-each by an atomic rename. A lock file keeps two exports from interleaving.
+each by an atomic rename. A lock file keeps two exports from interleaving. `update_metadata` adds
+facts learnt after the export (train.py exports right after calibration, then evaluates and
+records the metrics), so an error in evaluation never costs the trained model.
 """
 
 from __future__ import annotations
@@ -160,6 +162,31 @@ def export(model: AnomalyDetector, output: str | os.PathLike,
             os.replace(staging / METADATA_FILE, output / METADATA_FILE)  # last: marks it done
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+    return record
+
+
+def update_metadata(output: str | os.PathLike, updates: dict[str, Any]) -> dict[str, Any]:
+    """Merge `updates` into the metadata.json of the export folder `output` (facts known only
+    after the export, such as the test metrics), by an atomic rename.
+
+    Keys already there keep their place and take the new value; new keys go at the end.
+
+    Returns:
+        The metadata written.
+
+    Raises:
+        ExportError: `output` holds no readable metadata.json.
+    """
+    path = Path(output) / METADATA_FILE
+    with _export_lock(Path(output)):
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as err:
+            raise ExportError(f"{path} cannot be updated: {err}") from None
+        record = _json_ready({**record, **updates})
+        staging = path.with_name(f".{METADATA_FILE}.tmp-{os.getpid()}")
+        staging.write_text(json.dumps(record, indent=2) + "\n")
+        os.replace(staging, path)
     return record
 
 

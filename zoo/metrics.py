@@ -7,6 +7,8 @@ and the point-adjusted F1 are reported only under names that say what they are.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 
@@ -34,14 +36,30 @@ def _finite_scores(scores) -> np.ndarray:
     return scores
 
 
+def single_class(labels) -> str | None:
+    """The one class `labels` hold, in words ("normal examples (0)", "anomalies (1)"), or None
+    when both are present: AUROC, AUPRC and F1 need both.
+
+    Args:
+        labels: int or bool [n], 1 = anomaly.
+
+    Raises:
+        ValueError: labels not 0/1.
+    """
+    labels = _binary(labels, "labels")
+    n_anomalies = int(labels.sum())
+    if 0 < n_anomalies < len(labels):
+        return None
+    return "anomalies (1)" if n_anomalies else "normal examples (0)"
+
+
 def _check(labels, scores) -> tuple[np.ndarray, np.ndarray]:
     """Validated (bool [n] labels, float64 [n] scores) with both classes present."""
     labels = _binary(labels, "labels")
     scores = _finite_scores(scores)
     _same_length(labels, scores, "scores")
-    n_anomalies = int(labels.sum())
-    if n_anomalies in (0, len(labels)):
-        only = "anomalies (1)" if n_anomalies else "normal examples (0)"
+    only = single_class(labels)
+    if only:
         raise ValueError(f"labels hold only {only}: AUROC, AUPRC and F1 need both classes")
     return labels, scores
 
@@ -281,6 +299,35 @@ def report(labels, scores, threshold: float | None = None, top_percent: float | 
     return results
 
 
+def summary(scores, threshold: float | None = None) -> dict[str, float]:
+    """What can be said of scores without labels: how many, how many flagged, how high.
+
+    Args:
+        scores: float [n], higher = more anomalous; at least one.
+        threshold: the calibrated threshold; given, adds "threshold" and "n_flagged" (scores
+            > threshold, as `report` flags them).
+
+    Returns:
+        In this order: "n" (int), "threshold", "n_flagged" (int), "max_score", "median_score".
+
+    Raises:
+        ValueError: no score, or NaN scores.
+    """
+    scores = _finite_scores(scores)
+    if len(scores) == 0:
+        raise ValueError("no scores to summarise")
+    results: dict[str, float] = {"n": len(scores)}
+    if threshold is not None:
+        results["threshold"] = float(threshold)
+        results["n_flagged"] = int(np.sum(scores > threshold))
+    results["max_score"] = float(np.max(scores))
+    results["median_score"] = float(np.median(scores))
+    return results
+
+
+#: The key of a results dict that says, in words, why AUROC, AUPRC and F1 are not in it.
+NOT_COMPUTED = "not_computed"
+
 _NOTES = {
     "f1": "(at the given threshold)",
     "f1@top": "(top-percent criterion)",
@@ -289,22 +336,26 @@ _NOTES = {
 }
 
 
-def format_table(metrics: dict[str, float], title: str = "") -> str:
-    """A small aligned plain-text table of `evaluate`'s output.
+def format_table(metrics: dict[str, Any], title: str = "") -> str:
+    """A small aligned plain-text table of `report`'s or `summary`'s output.
 
     Args:
         metrics: name -> value, in the order to show; ints (counts) are shown as integers,
-            other values with 4 decimals.
+            other values with 4 decimals. A NOT_COMPUTED entry (text) becomes the last line,
+            "AUROC, AUPRC and F1 not computed: <reason>".
         title: an optional first line, underlined.
 
     Returns:
         The table, lines joined by newlines, no trailing newline.
     """
-    width = max((len(name) for name in metrics), default=0)
+    numbers = {name: value for name, value in metrics.items() if name != NOT_COMPUTED}
+    width = max((len(name) for name in numbers), default=0)
     rows = []
-    for name, value in metrics.items():
+    for name, value in numbers.items():
         is_count = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
         shown = f"{int(value):d}" if is_count else f"{float(value):.4f}"
         rows.append(f"{name:<{width}}  {shown:>8}  {_NOTES.get(name, '')}".rstrip())
     header = [title, "-" * max([len(title), *map(len, rows)])] if title else []
-    return "\n".join(header + rows)
+    reason = ([f"AUROC, AUPRC and F1 not computed: {metrics[NOT_COMPUTED]}"]
+              if NOT_COMPUTED in metrics else [])
+    return "\n".join(header + rows + reason)
