@@ -23,14 +23,14 @@ from typing import Any, Sequence
 import keras
 import tensorflow as tf
 
-from zoo import inversion
 from zoo.base import DetectorError, LatentGAN
-from zoo.blocks import Discriminator, check_gan_shape, decoder_network
+from zoo.blocks import Discriminator, check_gan_shape, decoder_network, encoder_network
+from zoo.inversion import LatentInversion
 from zoo.losses import sigmoid_cross_entropy
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class AnoGAN(LatentGAN):
+class AnoGAN(LatentInversion, LatentGAN):
     """DCGAN scored by latent inversion, on rows [features] or images [height, width, channels].
 
     Args:
@@ -40,8 +40,17 @@ class AnoGAN(LatentGAN):
             up-convolution filters (images).
         discriminator_hidden: D's Dense widths or convolution filters; the last give f.
         feature_weight: λ, the weight of the feature term of the score.
-        inversion_steps: Adam steps on z per scored input.
+        inversion_steps: the most Adam steps on z per scored input (0: score at the start).
         inversion_learning_rate: Adam's step size on z.
+        inversion_start: "prior" (the paper's fixed draw) or "encoder" (E(x)).
+        inversion_tolerance: 0 runs every step; > 0 stops an input's search once a step
+            improves its loss by less than this fraction (see zoo.inversion.invert).
+        inversion_jit: compile the search with XLA.
+        encoder_epochs: 0, the paper's: no encoder; > 0: fit then trains an encoder
+            (the discriminator's body, then Dense) for this many epochs with G and D frozen (see
+            zoo.inversion.LatentInversion).
+        encoder_feature_weight: κ, the weight of the feature distance in the encoder's loss.
+        encoder_learning_rate: Adam's learning rate for the encoder.
         latent_dim, learning_rate, beta_1, scaling, seed, **kwargs: see LatentGAN.
 
     Example:
@@ -66,6 +75,9 @@ class AnoGAN(LatentGAN):
                  generator_hidden: Sequence[int] = (64, 32),
                  discriminator_hidden: Sequence[int] = (32, 64), feature_weight: float = 0.1,
                  inversion_steps: int = 50, inversion_learning_rate: float = 1e-2,
+                 inversion_start: str = "prior", inversion_tolerance: float = 0.0,
+                 inversion_jit: bool = False, encoder_epochs: int = 0, encoder_feature_weight: float = 1.0,
+                 encoder_learning_rate: float = 1e-3,
                  learning_rate: float = 2e-4, beta_1: float = 0.5,
                  scaling: dict | None = None, seed: int = 0, **kwargs):
         kwargs.setdefault("name", "anogan")
@@ -75,21 +87,21 @@ class AnoGAN(LatentGAN):
         self.generator_hidden = tuple(int(u) for u in generator_hidden)
         self.discriminator_hidden = tuple(int(u) for u in discriminator_hidden)
         self.feature_weight = float(feature_weight)
-        self.inversion_steps = int(inversion_steps)
-        self.inversion_learning_rate = float(inversion_learning_rate)
         if not 0.0 <= self.feature_weight <= 1.0:
             raise DetectorError(f"feature_weight (λ) must be in [0, 1], got {self.feature_weight}")
-        if self.inversion_steps < 1:
-            raise DetectorError(f"inversion_steps must be positive, got {self.inversion_steps}")
         check_gan_shape(self.example_shape, self.generator_hidden, "AnoGAN's generator")
 
         self.generator = decoder_network(self.example_shape, self.latent_dim,
                                          self.generator_hidden, name="generator")
         self.discriminator = Discriminator(self.example_shape, self.discriminator_hidden,
                                     name="discriminator")
+        self.init_inversion(inversion_steps, inversion_learning_rate, inversion_start,
+                            inversion_tolerance, inversion_jit, encoder_epochs,
+                            encoder_feature_weight, encoder_learning_rate)
 
     def build_networks(self) -> None:
         self.discriminator(self.generator(tf.zeros((1, self.latent_dim))))
+        self.build_inversion_encoder()
 
     def train_step(self, data):
         real = self.scale(keras.utils.unpack_x_y_sample_weight(data)[0])
@@ -112,18 +124,26 @@ class AnoGAN(LatentGAN):
 
         return self.log_losses(d_loss=d_loss, g_loss=g_loss)
 
-    def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
-        # One starting point for every input, drawn once from the model's seed: an input's
-        # score does not depend on the batch it is scored in.
-        start = tf.random.stateless_normal((1, self.latent_dim), seed=[self.seed, 0])
-        score, _ = inversion.invert(
-            x, tf.tile(start, [tf.shape(x)[0], 1]), self.generator,
-            lambda v: [self.discriminator(v)[1]], feature_weights=[self.feature_weight],
-            steps=self.inversion_steps, learning_rate=self.inversion_learning_rate)
-        return score
+    # ----- scoring: the inversion (zoo.inversion.LatentInversion) --------------------------
+
+    @property
+    def latent_shape(self) -> tuple[int]:
+        return (self.latent_dim,)
+
+    @property
+    def inversion_feature_weights(self) -> list[float]:
+        return [self.feature_weight]
+
+    def inversion_features(self, x: tf.Tensor) -> list[tf.Tensor]:
+        """f: the discriminator's last hidden layer."""
+        return [self.discriminator(x)[1]]
+
+    def build_encoder(self) -> keras.Sequential:
+        """E: inputs [batch, *example_shape] -> z [batch, latent_dim]."""
+        return encoder_network(self.example_shape, self.latent_dim, self.discriminator_hidden,
+                               name="encoder")
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "generator_hidden": list(self.generator_hidden),
                 "discriminator_hidden": list(self.discriminator_hidden),
-                "feature_weight": self.feature_weight, "inversion_steps": self.inversion_steps,
-                "inversion_learning_rate": self.inversion_learning_rate}
+                "feature_weight": self.feature_weight, **self.inversion_config()}

@@ -51,17 +51,17 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 from keras import layers
 
-from zoo import inversion
 from zoo.base import DetectorError, LatentGAN, replica_total
 from zoo.blocks import check_window, conv_stack, decoder_network, dense_head, dense_stack
-from zoo.extractor_pretraining import ExtractorPretraining
+from zoo.inversion import LatentInversion
 from zoo.losses import global_mean
+from zoo.stages import fit_stage
 
 tfd = tfp.distributions
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class GANRL(LatentGAN):
+class GANRL(LatentInversion, LatentGAN):
     """Policy-gradient GAN on windows [batch, window, features], scored by latent inversion.
 
     Args:
@@ -80,8 +80,17 @@ class GANRL(LatentGAN):
         gradient_penalty: λ of the gradient penalty.
         pretrain_epochs: epochs of stage 1 that `fit` runs before the GAN, the first time.
         pretrain_learning_rate: Adam's learning rate in stage 1.
-        inversion_steps: Adam steps on z per scored window.
+        inversion_steps: the most Adam steps on z per scored window (0: score at the start).
         inversion_learning_rate: Adam's step size on z.
+        inversion_start: "prior" (the paper's fixed draw) or "encoder" (E(x)).
+        inversion_tolerance: 0 runs every step; > 0 stops a window's search once a step
+            improves its loss by less than this fraction (see zoo.inversion.invert).
+        inversion_jit: compile the search with XLA.
+        encoder_epochs: 0, the paper's: no encoder; > 0: fit then trains an encoder
+            (Dense layers of the generator's widths, reversed, on the flattened window) for this many epochs with G and D frozen (see
+            zoo.inversion.LatentInversion).
+        encoder_feature_weight: κ, the weight of the feature distance in the encoder's loss.
+        encoder_learning_rate: Adam's learning rate for the encoder.
         learning_rate, beta_1: Adam's for the generator and the critic (β2 is 0.9).
         scaling, seed, **kwargs: see AnomalyDetector.
 
@@ -112,6 +121,9 @@ class GANRL(LatentGAN):
                  generator_steps: int = 1, gradient_penalty: float = 10.0,
                  pretrain_epochs: int = 1, pretrain_learning_rate: float = 1e-3,
                  inversion_steps: int = 50, inversion_learning_rate: float = 1e-2,
+                 inversion_start: str = "prior", inversion_tolerance: float = 0.0,
+                 inversion_jit: bool = False, encoder_epochs: int = 0, encoder_feature_weight: float = 1.0,
+                 encoder_learning_rate: float = 1e-3,
                  learning_rate: float = 1e-3, beta_1: float = 0.5,
                  scaling: dict | None = None, seed: int = 0, **kwargs):
         kwargs.setdefault("name", "ganrl")
@@ -135,8 +147,6 @@ class GANRL(LatentGAN):
         self.gradient_penalty = float(gradient_penalty)
         self.pretrain_epochs = int(pretrain_epochs)
         self.pretrain_learning_rate = float(pretrain_learning_rate)
-        self.inversion_steps = int(inversion_steps)
-        self.inversion_learning_rate = float(inversion_learning_rate)
         self._check_arguments()
 
         # The generator's mean G(z); the policy adds a learned scale (see `policy`).
@@ -160,6 +170,9 @@ class GANRL(LatentGAN):
         self.extractor_pretrained = self.add_weight(
             name="extractor_pretrained", shape=(), trainable=False,
             initializer=keras.initializers.Constant(0.0))
+        self.init_inversion(inversion_steps, inversion_learning_rate, inversion_start,
+                            inversion_tolerance, inversion_jit, encoder_epochs,
+                            encoder_feature_weight, encoder_learning_rate)
 
     def _check_arguments(self) -> None:
         if len(self.feature_weights) != len(self.critic_hidden):
@@ -183,6 +196,7 @@ class GANRL(LatentGAN):
         self.extractor_head.build((None, self.lstm_units))
         self.critic_body.build((None, states_shape[1] * self.lstm_units))
         self.critic_head.build((None, self.critic_hidden[-1]))
+        self.build_inversion_encoder()
 
     def extractor_variables(self) -> list:
         """What stage 1 trains: the C-LSTM and its classifying head."""
@@ -240,6 +254,20 @@ class GANRL(LatentGAN):
         return keras.random.uniform((batch_size, self.window, self.n_features), minval=low,
                                     maxval=high, seed=self.seed_generator)
 
+    def extractor_losses(self, real: tf.Tensor) -> dict[str, tf.Tensor]:
+        """Stage 1's loss on scaled real windows against as many noise windows: the
+        cross-entropy of (noise, real), and the accuracy beside it (this replica's shares)."""
+        batch_size = tf.shape(real)[0]
+        windows = tf.concat([real, self.noise_windows(batch_size)], axis=0)
+        labels = tf.concat([tf.ones([batch_size], tf.int32), tf.zeros([batch_size], tf.int32)],
+                           axis=0)
+        logits = self.extractor_logits(windows)
+        correct = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), labels),
+                          tf.float32)
+        return {"extractor_loss": global_mean(
+                    tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)),
+                "extractor_accuracy": global_mean(correct)}
+
     def pretrain(self, x: Any, batch_size: int | None = None, epochs: int | None = None,
                  verbose: Any = "auto") -> keras.callbacks.History:
         """Stage 1 of Algorithm 1: train the C-LSTM to tell real windows from noise windows.
@@ -253,14 +281,13 @@ class GANRL(LatentGAN):
         Returns:
             the History of the stage's fit ("extractor_loss", "extractor_accuracy").
         """
-        with self.distribute_strategy.scope():  # the optimizer's variables too
-            optimizer = keras.optimizers.Adam(self.pretrain_learning_rate)
-            if self.dtype_policy.name == "mixed_float16":  # as `compile` does for the players
-                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-            stage = ExtractorPretraining(self)
-            stage.compile(optimizer=optimizer)
-        history = stage.fit(x, batch_size=batch_size, epochs=epochs or self.pretrain_epochs,
-                            verbose=verbose, shuffle=False)
+        history = fit_stage(self, x, variables=self.extractor_variables,
+                            losses=self.extractor_losses,
+                            names=("extractor_loss", "extractor_accuracy"),
+                            name="extractor_pretraining",
+                            learning_rate=self.pretrain_learning_rate,
+                            epochs=epochs or self.pretrain_epochs, batch_size=batch_size,
+                            verbose=verbose)
         self.extractor_pretrained.assign(1.0)
         return history
 
@@ -328,17 +355,24 @@ class GANRL(LatentGAN):
 
     # ----- scoring ------------------------------------------------------------------------
 
-    def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
-        # Every window starts from the same latent point, drawn once from the model's seed, so
-        # a window's score does not depend on the batch it is scored in.
-        start = tf.random.stateless_normal((1, self.latent_dim), seed=[self.seed, 0])
-        z_init = tf.tile(start, [tf.shape(x)[0], 1])
-        score, _ = inversion.invert(
-            x, z_init, self.generator,
-            lambda w: self.critic_layers(self.hidden_states(w))[1],
-            feature_weights=self.feature_weights, steps=self.inversion_steps,
-            learning_rate=self.inversion_learning_rate)
-        return score
+    @property
+    def latent_shape(self) -> tuple[int]:
+        return (self.latent_dim,)
+
+    @property
+    def inversion_feature_weights(self) -> tuple[float, ...]:
+        return self.feature_weights
+
+    def inversion_features(self, x: tf.Tensor) -> list[tf.Tensor]:
+        """The f_i: each critic hidden layer's output on the C-LSTM's hidden states."""
+        return self.critic_layers(self.hidden_states(x))[1]
+
+    def build_encoder(self) -> keras.Sequential:
+        """E: windows [batch, window, features] -> z [batch, latent_dim]."""
+        return keras.Sequential(
+            [layers.Flatten(name="encoder_flatten"),
+             dense_stack(self.generator_hidden[::-1], name="encoder_body"),
+             layers.Dense(self.latent_dim, name="encoder_output")], name="encoder")
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "generator_hidden": list(self.generator_hidden),
@@ -351,5 +385,4 @@ class GANRL(LatentGAN):
                 "gradient_penalty": self.gradient_penalty,
                 "pretrain_epochs": self.pretrain_epochs,
                 "pretrain_learning_rate": self.pretrain_learning_rate,
-                "inversion_steps": self.inversion_steps,
-                "inversion_learning_rate": self.inversion_learning_rate}
+                **self.inversion_config()}

@@ -24,13 +24,13 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from zoo import inversion
 from zoo.base import AnomalyDetector, DetectorError
 from zoo.blocks import lstm_stack
+from zoo.inversion import LatentInversion
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class TAnoGAN(AnomalyDetector):
+class TAnoGAN(LatentInversion, AnomalyDetector):
     """LSTM GAN on windows [batch, window, features], scored by latent inversion.
 
     Args:
@@ -40,8 +40,17 @@ class TAnoGAN(AnomalyDetector):
         latent_dim: features per step of the noise sequence z [batch, window, latent_dim].
         noise_std: standard deviation of z, in training and as the inversion's start.
         feature_weight: λ, the weight of the discrimination term of the score.
-        inversion_steps: Adam steps on z per scored window.
+        inversion_steps: the most Adam steps on z per scored window (0: score at the start).
         inversion_learning_rate: Adam's step size on z.
+        inversion_start: "prior" (the paper's fixed draw) or "encoder" (E(x)).
+        inversion_tolerance: 0 runs every step; > 0 stops a window's search once a step
+            improves its loss by less than this fraction (see zoo.inversion.invert).
+        inversion_jit: compile the search with XLA.
+        encoder_epochs: 0, the paper's: no encoder; > 0: fit then trains an encoder
+            (LSTM of the discriminator's width, then Dense per step) for this many epochs with
+            G and D frozen (see zoo.inversion.LatentInversion).
+        encoder_feature_weight: κ, the weight of the feature distance in the encoder's loss.
+        encoder_learning_rate: Adam's learning rate for the encoder.
         learning_rate: Adam's learning rate for both players (the default optimizers).
         scaling, seed, **kwargs: see AnomalyDetector.
 
@@ -66,8 +75,10 @@ class TAnoGAN(AnomalyDetector):
                  generator_units: Sequence[int] = (32, 64, 128), discriminator_units: int = 100,
                  latent_dim: int = 1, noise_std: float = 1.0, feature_weight: float = 0.1,
                  inversion_steps: int = 50, inversion_learning_rate: float = 1e-2,
-                 learning_rate: float = 2e-4, scaling: dict | None = None, seed: int = 0,
-                 **kwargs):
+                 inversion_start: str = "prior", inversion_tolerance: float = 0.0,
+                 inversion_jit: bool = False, encoder_epochs: int = 0, encoder_feature_weight: float = 1.0,
+                 encoder_learning_rate: float = 1e-3, learning_rate: float = 2e-4,
+                 scaling: dict | None = None, seed: int = 0, **kwargs):
         kwargs.setdefault("name", "tanogan")
         super().__init__(example_shape=example_shape, scaling=scaling, seed=seed, **kwargs)
         if len(self.example_shape) != 2:
@@ -79,8 +90,6 @@ class TAnoGAN(AnomalyDetector):
         self.latent_dim = int(latent_dim)
         self.noise_std = float(noise_std)
         self.feature_weight = float(feature_weight)
-        self.inversion_steps = int(inversion_steps)
-        self.inversion_learning_rate = float(inversion_learning_rate)
         self.learning_rate = float(learning_rate)
 
         self.generator = keras.Sequential(
@@ -92,6 +101,9 @@ class TAnoGAN(AnomalyDetector):
         self.discriminator_head = layers.Dense(1, activation="sigmoid",
                                                name="discriminator_output")
         self.cross_entropy = keras.losses.BinaryCrossentropy()
+        self.init_inversion(inversion_steps, inversion_learning_rate, inversion_start,
+                            inversion_tolerance, inversion_jit, encoder_epochs,
+                            encoder_feature_weight, encoder_learning_rate)
 
     @classmethod
     def data_arguments(cls, ds) -> dict[str, Any]:
@@ -102,6 +114,7 @@ class TAnoGAN(AnomalyDetector):
         self.generator.build((None, self.window, self.latent_dim))
         self.discriminator_features.build((None, self.window, self.n_features))
         self.discriminator_head.build((None, self.window, self.discriminator_units))
+        self.build_inversion_encoder()
 
     def discriminate(self, x: tf.Tensor) -> tf.Tensor:
         """Probability that each step of each window is real: [batch, window, 1]."""
@@ -133,22 +146,32 @@ class TAnoGAN(AnomalyDetector):
 
         return self.log_losses(d_loss=d_loss, g_loss=g_loss)
 
-    def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
-        # Every window starts from the same latent point, drawn once from the model's seed, so
-        # a window's score does not depend on the batch it is scored in.
-        start = self.noise_std * tf.random.stateless_normal(
-            (1, self.window, self.latent_dim), seed=[self.seed, 0])
-        z_init = tf.tile(start, [tf.shape(x)[0], 1, 1])
-        score, _ = inversion.invert(
-            x, z_init, self.generator, lambda w: [self.discriminator_features(w)],
-            feature_weights=[self.feature_weight], steps=self.inversion_steps,
-            learning_rate=self.inversion_learning_rate)
-        return score
+    # ----- scoring: the inversion (zoo.inversion.LatentInversion) --------------------------
+
+    @property
+    def prior_scale(self) -> float:
+        return self.noise_std
+
+    @property
+    def latent_shape(self) -> tuple[int, int]:
+        return (self.window, self.latent_dim)
+
+    @property
+    def inversion_feature_weights(self) -> list[float]:
+        return [self.feature_weight]
+
+    def inversion_features(self, x: tf.Tensor) -> list[tf.Tensor]:
+        """f: the discriminator's LSTM features of each step, [batch, window, units]."""
+        return [self.discriminator_features(x)]
+
+    def build_encoder(self) -> keras.Sequential:
+        """E: windows [batch, window, features] -> z [batch, window, latent_dim]."""
+        return keras.Sequential(
+            [lstm_stack([self.discriminator_units], name="encoder_lstm"),
+             layers.Dense(self.latent_dim, name="encoder_output")], name="encoder")
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "generator_units": list(self.generator_units),
                 "discriminator_units": self.discriminator_units, "latent_dim": self.latent_dim,
                 "noise_std": self.noise_std, "feature_weight": self.feature_weight,
-                "inversion_steps": self.inversion_steps,
-                "inversion_learning_rate": self.inversion_learning_rate,
-                "learning_rate": self.learning_rate}
+                "learning_rate": self.learning_rate, **self.inversion_config()}

@@ -34,7 +34,7 @@ def test_score_is_the_inversion_loss_at_the_latent_reached():
     model = helpers.rows_model(AnoGAN, **{**TINY_ROWS, "inversion_steps": 20})
     scaled = model.scale(x)
     start = np.tile(np.random.default_rng(0).normal(size=(1, 4)), (6, 1)).astype(np.float32)
-    score, z = inversion.invert(scaled, start, model.generator,
+    score, z, _ = inversion.invert(scaled, start, model.generator,
                                 lambda v: [model.discriminator(v)[1]], feature_weights=[0.1],
                                 steps=20)
     generated = model.generator(z)
@@ -54,8 +54,8 @@ def test_shifted_images_score_above_normal_ones(digits):
 def test_bad_construction_is_refused_clearly(digits):
     with pytest.raises(DetectorError, match="feature_weight \\(λ\\) must be in \\[0, 1\\]"):
         AnoGAN(example_shape=(6,), feature_weight=2.0)
-    with pytest.raises(DetectorError, match="inversion_steps must be positive"):
-        AnoGAN(example_shape=(6,), inversion_steps=0)
+    with pytest.raises(DetectorError, match="inversion_steps must be an integer >= 0"):
+        AnoGAN(example_shape=(6,), inversion_steps=-1)
     with pytest.raises(DetectorError, match="AnoGAN models rows or images"):
         AnoGAN.for_dataset(datasets.load("synthetic"))
 
