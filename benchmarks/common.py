@@ -18,6 +18,15 @@ import numpy as np
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 RESULTS = DOCS / "RESULTS.md"
+PERFORMANCE = DOCS / "PERFORMANCE.md"
+#: How each results document starts when a benchmark writes it first.
+HEADERS = {
+    "RESULTS.md": "# Results\n\nEvery table here is written by a script under `benchmarks/`; each "
+                  "section names its command, seeds and machine. Paper numbers are the papers' "
+                  "own, on their protocol; ours are measured here.\n",
+    "PERFORMANCE.md": "# Performance\n\nEvery table here is written by a script under "
+                      "`benchmarks/`, on the machine it names; each figure comes from a run "
+                      "alone on that machine.\n"}
 
 
 def machine() -> str:
@@ -31,8 +40,11 @@ def machine() -> str:
 
 
 def command() -> str:
-    """The command line that ran this benchmark, for the record."""
-    return "python " + " ".join(shlex.quote(a) for a in sys.argv)
+    """The command line that ran this benchmark, as a reader runs it from the repository root."""
+    script = Path(sys.argv[0])
+    program = (f"python -m benchmarks.{script.stem}" if script.parent.name == "benchmarks"
+               else f"python {shlex.quote(sys.argv[0])}")
+    return " ".join([program, *(shlex.quote(a) for a in sys.argv[1:])])
 
 
 def train_detector(name: str, ds, seed: int, epochs: int, batch_size: int,
@@ -89,18 +101,17 @@ def recorded_runs(name: str, settings: dict[str, Any]) -> tuple[dict[str, Any], 
     return record.get("runs", {}), record.get("command", "")
 
 
-def write_section(name: str, markdown: str, raw: dict[str, Any]) -> None:
-    """Replace this benchmark's section of docs/RESULTS.md and write its raw numbers as JSON."""
+def write_section(name: str, markdown: str, raw: dict[str, Any],
+                  document: Path = RESULTS) -> None:
+    """Replace this benchmark's section of `document` (docs/RESULTS.md by default) and write its
+    raw numbers as JSON (docs/results/<name>.json)."""
     DOCS.mkdir(exist_ok=True)
     begin, end = f"<!-- begin {name} -->", f"<!-- end {name} -->"
     block = f"{begin}\n{markdown.strip()}\n{end}"
-    text = RESULTS.read_text() if RESULTS.exists() else (
-        "# Results\n\nEvery table here is written by a script under `benchmarks/`; each section "
-        "names its command, seeds and machine. Paper numbers are the papers' own, on their "
-        "protocol; ours are measured here.\n")
+    text = document.read_text() if document.exists() else HEADERS[document.name]
     pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else f"{text}\n{block}\n"
-    RESULTS.write_text(text)
+    document.write_text(text)
     (DOCS / "results").mkdir(exist_ok=True)
     (DOCS / "results" / f"{name}.json").write_text(json.dumps(raw, indent=2, default=float) + "\n")
 
@@ -128,9 +139,9 @@ def argument_parser(doc: str, seeds: Sequence[int] | None = None,
     return parser
 
 
-def publish(name: str, lines: Sequence[str], **raw: Any) -> None:
-    """Write a benchmark's section of docs/RESULTS.md (`lines`) and its raw numbers, with the
+def publish(name: str, lines: Sequence[str], document: Path = RESULTS, **raw: Any) -> None:
+    """Write a benchmark's section of `document` (`lines`) and its raw numbers, with the
     command and machine that made them, then print the section."""
     write_section(name, "\n".join(lines),
-                  {"command": command(), "machine": machine(), **raw})
+                  {"command": command(), "machine": machine(), **raw}, document)
     print("\n".join(lines))

@@ -20,7 +20,6 @@ from pathlib import Path
 from benchmarks import common
 
 REPO = Path(__file__).resolve().parents[1]
-PERFORMANCE = common.DOCS / "PERFORMANCE.md"
 
 SPEED = """
 import json, time, numpy as np, keras, tensorflow as tf
@@ -87,8 +86,7 @@ def main() -> None:
              for policy in ("float32", "mixed_bfloat16", "mixed_float16")}
     long = [measure(LONG_SERIES.format(points=n, stride=args.stride, steps=args.inversion_steps))
             for n in args.long_points]
-    lines = ["# Performance", "",
-             f"Written by `{common.command()}` on {common.machine()}. Each figure comes from a "
+    lines = [f"Written by `{common.command()}` on {common.machine()}. Each figure comes from a "
              "fresh process running alone.", "",
              "## TAnoGAN (paper size: generator LSTM 32/64/128, discriminator LSTM 100, windows "
              "of 60)", "",
@@ -97,7 +95,7 @@ def main() -> None:
     for policy, row in speed.items():
         lines.append(f"| this CPU | {policy} | {row['train_steps_per_s']:.1f} | "
                      f"{row['inversion_windows_per_s']:.1f} |")
-    lines += ["| GPU | any | not measured (no GPU was lent to this task) | not measured |", "",
+    lines += ["| GPU | any | not measured | not measured |", "",
               "## Scoring a long unlabelled series (`evaluate.py --input`)", "",
               f"Windows of 60 at stride {args.stride}, cut lazily by the tf.data pipeline of "
               f"`datasets.windows.window_dataset`; {args.inversion_steps} inversion steps per "
@@ -115,11 +113,9 @@ def main() -> None:
                   f"grew by {growth / 2**20:.0f} MiB, {per_point:.0f} bytes per point; a "
                   "materialised array of every stride-1 window would take 60 × 4 = 240 bytes "
                   "per point (229 MiB for a million)."]
-    PERFORMANCE.write_text("\n".join(lines) + "\n")
-    (common.DOCS / "results").mkdir(exist_ok=True)
-    (common.DOCS / "results" / "performance.json").write_text(
-        json.dumps({"command": common.command(), "machine": common.machine(), "speed": speed,
-                    "long_series": long}, indent=2) + "\n")
+    common.write_section("performance", "\n".join(lines),
+                         {"command": common.command(), "machine": common.machine(),
+                          "speed": speed, "long_series": long}, common.PERFORMANCE)
     print("\n".join(lines))
 
 

@@ -187,12 +187,14 @@ class LatentInversion:
         self.inversion_tolerance = float(tolerance)
 
     def set_scoring(self, steps: int | None = None, start: str | None = None,
-                    tolerance: float | None = None) -> None:
+                    tolerance: float | None = None, jit: bool | None = None) -> None:
         """Change how inputs are scored (what is left out stays); `score`, `calibrate` and a
-        later export then use it. Recalibrate after a change: the scores move."""
+        later export then use it. Recalibrate after a change of the search: the scores move."""
         self._set_search(self.inversion_steps if steps is None else steps,
                          self.inversion_start if start is None else start,
                          self.inversion_tolerance if tolerance is None else tolerance)
+        if jit is not None:
+            self.inversion_jit = bool(jit)
         self._score_function = None
         self._serve_function = None
         self._compiled_search = None

@@ -118,20 +118,16 @@ def test_the_compiled_search_gives_the_papers_scores(inversion_model):
     model, x_train, x_eval = inversion_model
     model.fit(x_train, batch_size=16, epochs=1, verbose=0)
     for start in ("prior", "encoder"):
-        model.set_scoring(start=start, steps=5)
-        model.inversion_jit = False
+        model.set_scoring(start=start, steps=5, jit=False)
         plain = model.score(x_eval)
-        model.inversion_jit = True
-        model.set_scoring()
+        model.set_scoring(jit=True)
         np.testing.assert_allclose(model.score(x_eval), plain, rtol=1e-4, atol=1e-5)
-        model.inversion_jit = False
 
 
 def test_a_fast_export_serves_its_mode_in_a_new_process(inversion_model, tmp_path):
     model, x_train, x_eval = inversion_model
     model.fit(x_train, batch_size=16, epochs=1, verbose=0)
-    model.set_scoring(start="encoder", steps=3, tolerance=1e-3)
-    model.inversion_jit = True
+    model.set_scoring(start="encoder", steps=3, tolerance=1e-3, jit=True)
     model.calibrate(x_train)
     output = helpers.check_export_new_process(model, x_eval, tmp_path)  # scores to 1e-5
     reloaded, _ = export.load(output)
