@@ -186,10 +186,11 @@ def main() -> None:
             for k in ("precision", "recall", "f1", "auroc", "auprc")) + " |")
     auprc = {m: np.mean([per_seed[s]["results"][m]["auprc"] for s in args.seeds])
              for m in METHODS}
-    verdicts = [f"{'above' if auprc['GAN+RL'] > auprc[m] else 'NOT above'} {m} "
-                f"({auprc['GAN+RL']:.3f} vs {auprc[m]:.3f})" for m in METHODS[1:]]
-    lines += ["", "Bar (GAN+RL's mean AUPRC above EGBAD's and IsolationForest's, same run): "
-              + "; ".join(verdicts) + "."]
+    ours = auprc["GAN+RL"]
+    comparisons = [f"{'above' if ours > auprc[m] else 'below' if ours < auprc[m] else 'equal to'} "
+                   f"{m}'s ({ours:.3f} vs {auprc[m]:.3f})" for m in METHODS[1:]]
+    lines += ["", "GAN+RL's mean AUPRC against EGBAD's and IsolationForest's, same run: "
+              + "; ".join(comparisons) + "."]
     lines += ["", f"Loss curves (seed {args.seeds[0]}, one line per series): "
               f"[{curves.name}]({curves.name}).", "",
               f"For reference, the {PAPER}; Yahoo's point labels are not NAB's anomaly windows, "

@@ -9,10 +9,10 @@ Every method trains on the normal train sessions only and takes its threshold fr
 validation sessions (the --quantile of their scores); no test label is used before the metrics.
 AUROC and AUPRC are threshold-free; precision, recall and F1 are at that calibrated threshold.
 Each seed seeds the networks' initialisation and training (the split stays the same). The
-same models are also scored with every abnormal session in test (the issue's "full abnormal
-set"; it contains the 10% sample). A selection set, the normal validation sessions with a
-seeded sample of the abnormal sessions that the 10% test does not hold (as many as make the
-same share), checks choices made on the test set against anomalies it does not hold.
+same models are also scored with every abnormal session in test (the full abnormal set; it
+contains the 10% sample). A selection set, the normal validation sessions with a seeded sample
+of the abnormal sessions that the 10% test does not hold (as many as make the same share),
+checks choices made on the test set against anomalies it does not hold.
 
 Methods:
 - GRU VAE, trained for --epochs (with --patience: at most that many, stopping once its loss
@@ -22,13 +22,13 @@ Methods:
   paper's) and the negative log reconstruction probability.
 - DeepLog-style LSTM (benchmarks/deeplog.py): score = the number of keys outside the top 9
   predictions (ties broken by the worst rank); also DeepLog's own rule, a session is anomalous
-  when any key is outside the top 9, which needs no calibration. For comparison, not a
-  baseline of the issue: the same LSTM scored by the NLL of its least likely key.
+  when any key is outside the top 9, which needs no calibration. For comparison, not one of
+  the two baselines: the same LSTM scored by the NLL of its least likely key.
 - One-class SVM (RBF) on per-session key-count vectors (benchmarks.baselines.ocsvm_scores).
 
-The bar from the issue: the GRU VAE's AUPRC above both baselines' (mean over seeds) and its F1
-at the calibrated threshold >= 0.90. DeepLog reports F1 0.96 on HDFS with its own, larger
-normal test set (not public in a usable size), so that number is not comparable point for point.
+Each test table ends with the GRU VAE's mean AUPRC against both baselines' and its mean F1 at
+the calibrated threshold. DeepLog reports F1 0.96 on HDFS with its own, larger normal test set
+(not public in a usable size), so that number is not comparable point for point.
 """
 
 from __future__ import annotations
@@ -180,21 +180,22 @@ def table(per_seed: dict[int, dict[str, dict[str, float]]], seeds: list[int],
     return lines
 
 
-def bar(per_seed: dict[int, dict[str, dict[str, float]]], seeds: list[int]) -> str:
-    """Whether the issue's bar is met, in one sentence: the model's own score against the
-    issue's two baselines."""
+def comparison(per_seed: dict[int, dict[str, dict[str, float]]], seeds: list[int]) -> str:
+    """One sentence: the model's own score against the two baselines (mean AUPRC over seeds),
+    and its mean F1 at the calibrated threshold."""
     def mean(method: str, column: str) -> float:
         return float(np.mean([per_seed[s][method][column] for s in seeds]))
 
     vae = mean(VAE_SCORE, "auprc")
-    baselines = {m: mean(m, "auprc") for m in (LSTM_SCORE, OCSVM_SCORE)}
-    above = all(vae > value for value in baselines.values())
-    f1 = mean(VAE_SCORE, "f1")
-    return (f"Bar (the GRU VAE's score, AUPRC above both baselines of the issue, F1 >= 0.90; "
-            f"means over seeds): AUPRC {vae:.4f} vs "
-            + ", ".join(f"{m} {v:.4f}" for m, v in baselines.items())
-            + f": {'met' if above else 'not met'}; F1 {f1:.3f}: "
-            f"{'met' if f1 >= 0.90 else 'not met'}.")
+    groups: dict[str, list[str]] = {"above": [], "below": [], "equal to": []}
+    for method in (LSTM_SCORE, OCSVM_SCORE):
+        value = mean(method, "auprc")
+        relation = "above" if vae > value else "below" if vae < value else "equal to"
+        groups[relation].append(f"{method} at {value:.4f}")
+    relations = " and ".join(f"{relation} {' and '.join(methods)}"
+                             for relation, methods in groups.items() if methods)
+    return (f"Means over seeds: the GRU VAE's AUPRC is {vae:.4f}, {relations}; its F1 at the "
+            f"calibrated threshold is {mean(VAE_SCORE, 'f1'):.3f}.")
 
 
 def main() -> None:
@@ -248,7 +249,7 @@ def main() -> None:
     for name in TEST_SETS:
         by_seed = {seed: per_seed[seed][name] for seed in args.seeds}
         lines += [f"{name.capitalize()}:", "", *table(by_seed, args.seeds), "",
-                  bar(by_seed, args.seeds), ""]
+                  comparison(by_seed, args.seeds), ""]
     lines += [f"{SELECTION_SET.capitalize()}: the {len(ds.val)} normal val sessions and "
               f"{len(selection_abnormal)} abnormal sessions that the 10% test does not hold (a "
               "sample with seed 0), to check choices made on the test set against anomalies "
@@ -264,7 +265,7 @@ def main() -> None:
               "NLL. The maximum was adopted after comparing the two on the 10% test set of an "
               "exploratory run of seeds 0-2 (so that table's choice of score saw its labels); "
               "the all-abnormal table was computed after the choice. The LSTM's NLL of its least "
-              "likely key is not one of the issue's baselines: it is DeepLog's LSTM scored the "
+              "likely key is not one of the two baselines: it is DeepLog's LSTM scored the "
               "way the GRU VAE is, shown for comparison.", "",
               "DeepLog (Du et al. 2017) reports F1 0.96 on HDFS with 553,366 normal test "
               "sessions; those are not public in a usable size, so normal test sessions here "

@@ -133,13 +133,14 @@ def main() -> None:
                    if "train_s" in values[0] else ["—", "—"])
         lines.append(f"| {method} | " + " | ".join(cells + trained) + " |")
     forest_f1 = np.mean([per_seed[s]["IsolationForest"]["f1"] for s in args.seeds])
-    verdicts = []
+    comparisons = []
     for method in (m for m in methods if m.startswith(("alad", "egbad"))):
         f1 = np.mean([per_seed[s][method]["f1"] for s in args.seeds])
-        verdicts.append(f"{method} {'above' if f1 > forest_f1 else 'NOT above'} "
-                        f"IsolationForest's F1")
-    lines += ["", "Bar (ALAD and EGBAD above IsolationForest's F1, same run): "
-              + "; ".join(verdicts) + "."]
+        relation = "above" if f1 > forest_f1 else "below" if f1 < forest_f1 else "equal to"
+        comparisons.append(f"{method} {f1:.3f}, {relation} it")
+    if comparisons:
+        lines += ["", f"ALAD's and EGBAD's mean F1 against IsolationForest's ({forest_f1:.3f}, "
+                  "same run): " + "; ".join(comparisons) + "."]
     common.publish("survey_kdd", lines, args=vars(args), per_seed=per_seed)
 
 

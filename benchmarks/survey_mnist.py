@@ -4,10 +4,10 @@
         [--protocol one-anomaly|one-normal] [--section NAME]
 
 Protocols, one experiment per digit:
-- "one-anomaly" (the default, the issue's reading of the survey's Table 2, GANomaly's setting):
-  the digit is the anomaly and the other nine are normal;
-- "one-normal" (one-class novelty detection, the setting of OCGAN's paper and of the mission's
-  "MNIST one-class, one digit normal"): the digit is normal and the other nine are anomalies.
+- "one-anomaly" (the default, one reading of the survey's Table 2, GANomaly's setting): the
+  digit is the anomaly and the other nine are normal;
+- "one-normal" (one-class novelty detection, "MNIST one-class, one digit normal", the setting
+  of OCGAN's paper): the digit is normal and the other nine are anomalies.
 Only the 10k t10k images are in the shared data folder, so the `mnist` loader cuts every split
 from them: of the normal digits' images a seeded 20% go to test, 10% to val and 70% to train;
 every image of the anomaly digits goes to test. AUROC on the test split, per digit and its
@@ -176,11 +176,15 @@ def main() -> None:
         lines.append(f"| {method} | " + " | ".join(cells) + " | "
                      + common.mean_std(per_seed_mean(method)) + " |")
     kde_mean = np.mean(per_seed_mean("KDE"))
-    verdicts = [f"{m} {'above' if np.mean(per_seed_mean(m)) > kde_mean else 'NOT above'} KDE"
-                for m in ("ocgan", "anogan") if m in args.models]
-    lines += ["", "Bar (OCGAN and AnoGAN above KDE's mean AUROC, same run): "
-              + "; ".join(verdicts) + ".", "",
-              "Generated samples: " + ", ".join(f"[{m}](samples/{args.section}/{m}.png)"
+    comparisons = []
+    for method in (m for m in ("ocgan", "anogan") if m in args.models):
+        auroc = np.mean(per_seed_mean(method))
+        relation = "above" if auroc > kde_mean else "below" if auroc < kde_mean else "equal to"
+        comparisons.append(f"{method} {auroc:.3f}, {relation} it")
+    if comparisons:
+        lines += ["", f"OCGAN's and AnoGAN's mean AUROC against KDE's ({kde_mean:.3f}, same "
+                  "run): " + "; ".join(comparisons) + "."]
+    lines += ["", "Generated samples: " + ", ".join(f"[{m}](samples/{args.section}/{m}.png)"
                                                 for m in args.models) + "."]
     common.publish(args.section, lines, args=vars(args), runs=runs, reused=reused,
                    reused_from=recorded_command if reused else None)

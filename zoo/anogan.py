@@ -40,17 +40,10 @@ class AnoGAN(LatentInversion, LatentGAN):
             up-convolution filters (images).
         discriminator_hidden: D's Dense widths or convolution filters; the last give f.
         feature_weight: λ, the weight of the feature term of the score.
-        inversion_steps: the most Adam steps on z per scored input (0: score at the start).
-        inversion_learning_rate: Adam's step size on z.
-        inversion_start: "prior" (the paper's fixed draw) or "encoder" (E(x)).
-        inversion_tolerance: 0 runs every step; > 0 stops an input's search once a step
-            improves its loss by less than this fraction (see zoo.inversion.invert).
-        inversion_jit: compile the search with XLA.
-        encoder_epochs: 0, the paper's: no encoder; > 0: fit then trains an encoder
-            (the discriminator's body, then Dense) for this many epochs with G and D frozen (see
-            zoo.inversion.LatentInversion).
-        encoder_feature_weight: κ, the weight of the feature distance in the encoder's loss.
-        encoder_learning_rate: Adam's learning rate for the encoder.
+        inversion_steps, inversion_learning_rate, inversion_start, inversion_tolerance,
+            inversion_jit, encoder_epochs, encoder_feature_weight, encoder_learning_rate: the
+            search for z and its fast modes, see zoo.inversion.LatentInversion; the paper's:
+            50 Adam steps of 1e-2 from a fixed draw of the prior, no encoder.
         latent_dim, learning_rate, beta_1, scaling, seed, **kwargs: see LatentGAN.
 
     Example:
@@ -139,7 +132,8 @@ class AnoGAN(LatentInversion, LatentGAN):
         return [self.discriminator(x)[1]]
 
     def build_encoder(self) -> keras.Sequential:
-        """E: inputs [batch, *example_shape] -> z [batch, latent_dim]."""
+        """E: inputs [batch, *example_shape] -> z [batch, latent_dim], the discriminator's
+        shape of body, then a Dense."""
         return encoder_network(self.example_shape, self.latent_dim, self.discriminator_hidden,
                                name="encoder")
 

@@ -80,17 +80,10 @@ class GANRL(LatentInversion, LatentGAN):
         gradient_penalty: λ of the gradient penalty.
         pretrain_epochs: epochs of stage 1 that `fit` runs before the GAN, the first time.
         pretrain_learning_rate: Adam's learning rate in stage 1.
-        inversion_steps: the most Adam steps on z per scored window (0: score at the start).
-        inversion_learning_rate: Adam's step size on z.
-        inversion_start: "prior" (the paper's fixed draw) or "encoder" (E(x)).
-        inversion_tolerance: 0 runs every step; > 0 stops a window's search once a step
-            improves its loss by less than this fraction (see zoo.inversion.invert).
-        inversion_jit: compile the search with XLA.
-        encoder_epochs: 0, the paper's: no encoder; > 0: fit then trains an encoder
-            (Dense layers of the generator's widths, reversed, on the flattened window) for this many epochs with G and D frozen (see
-            zoo.inversion.LatentInversion).
-        encoder_feature_weight: κ, the weight of the feature distance in the encoder's loss.
-        encoder_learning_rate: Adam's learning rate for the encoder.
+        inversion_steps, inversion_learning_rate, inversion_start, inversion_tolerance,
+            inversion_jit, encoder_epochs, encoder_feature_weight, encoder_learning_rate: the
+            search for z and its fast modes, see zoo.inversion.LatentInversion; the paper's:
+            50 Adam steps of 1e-2 from a fixed draw of the prior, no encoder.
         learning_rate, beta_1: Adam's for the generator and the critic (β2 is 0.9).
         scaling, seed, **kwargs: see AnomalyDetector.
 
@@ -270,17 +263,10 @@ class GANRL(LatentInversion, LatentGAN):
 
     def pretrain(self, x: Any, batch_size: int | None = None, epochs: int | None = None,
                  verbose: Any = "auto") -> keras.callbacks.History:
-        """Stage 1 of Algorithm 1: train the C-LSTM to tell real windows from noise windows.
-
-        Args:
-            x: raw training windows, an array or a dataset of batches (labels are ignored).
-            batch_size: for an array `x`, as in fit.
-            epochs: default `pretrain_epochs`.
-            verbose: as in fit.
-
-        Returns:
-            the History of the stage's fit ("extractor_loss", "extractor_accuracy").
-        """
+        """Stage 1 of Algorithm 1: train the C-LSTM to tell real windows from noise windows,
+        on raw training windows `x` (as fit takes them; labels are ignored), for `epochs`
+        (default `pretrain_epochs`); returns the stage's History ("extractor_loss",
+        "extractor_accuracy")."""
         history = fit_stage(self, x, variables=self.extractor_variables,
                             losses=self.extractor_losses,
                             names=("extractor_loss", "extractor_accuracy"),
@@ -368,7 +354,8 @@ class GANRL(LatentInversion, LatentGAN):
         return self.critic_layers(self.hidden_states(x))[1]
 
     def build_encoder(self) -> keras.Sequential:
-        """E: windows [batch, window, features] -> z [batch, latent_dim]."""
+        """E: windows [batch, window, features] -> z [batch, latent_dim], Dense layers of
+        the generator's widths in reverse order on the flattened window."""
         return keras.Sequential(
             [layers.Flatten(name="encoder_flatten"),
              dense_stack(self.generator_hidden[::-1], name="encoder_body"),

@@ -140,10 +140,21 @@ class LatentInversion:
         L(x) = mean (x - G(E(x)))² + κ · Σ_i mean (f_i(x) - f_i(G(E(x))))²,
 
     and `inversion_start="encoder"` starts every search at E(x); `inversion_jit` compiles the
-    search with XLA (on a CPU it cut single-window latency about threefold, docs/PERFORMANCE.md
-    has the measurements). The settings are constructor
-    arguments, saved in the config: an export serves the mode it was exported with;
-    `set_scoring` changes it on a model in memory.
+    search with XLA (docs/PERFORMANCE.md has what it changes on a CPU). The settings are
+    constructor arguments, saved in the config: an export serves the mode it was exported
+    with; `set_scoring` changes it on a model in memory.
+
+    The constructor arguments of each model that has this mixin:
+        inversion_steps: the most Adam steps on z per scored input (0: score at the start).
+        inversion_learning_rate: Adam's step size on z.
+        inversion_start: "prior" (the papers' fixed draw) or "encoder" (E(x)).
+        inversion_tolerance: 0 runs every step; > 0 stops an input's search once a step
+            improves its loss by less than this fraction (see `invert`).
+        inversion_jit: compile the search with XLA.
+        encoder_epochs: 0, the papers': no encoder; > 0: fit then trains the model's encoder
+            (`build_encoder`) for this many epochs with G and D frozen.
+        encoder_feature_weight: κ, the weight of the feature distance in izi_f.
+        encoder_learning_rate: Adam's learning rate for the encoder.
     """
 
     prior_scale: float = 1.0

@@ -40,17 +40,10 @@ class TAnoGAN(LatentInversion, AnomalyDetector):
         latent_dim: features per step of the noise sequence z [batch, window, latent_dim].
         noise_std: standard deviation of z, in training and as the inversion's start.
         feature_weight: λ, the weight of the discrimination term of the score.
-        inversion_steps: the most Adam steps on z per scored window (0: score at the start).
-        inversion_learning_rate: Adam's step size on z.
-        inversion_start: "prior" (the paper's fixed draw) or "encoder" (E(x)).
-        inversion_tolerance: 0 runs every step; > 0 stops a window's search once a step
-            improves its loss by less than this fraction (see zoo.inversion.invert).
-        inversion_jit: compile the search with XLA.
-        encoder_epochs: 0, the paper's: no encoder; > 0: fit then trains an encoder
-            (LSTM of the discriminator's width, then Dense per step) for this many epochs with
-            G and D frozen (see zoo.inversion.LatentInversion).
-        encoder_feature_weight: κ, the weight of the feature distance in the encoder's loss.
-        encoder_learning_rate: Adam's learning rate for the encoder.
+        inversion_steps, inversion_learning_rate, inversion_start, inversion_tolerance,
+            inversion_jit, encoder_epochs, encoder_feature_weight, encoder_learning_rate: the
+            search for z and its fast modes, see zoo.inversion.LatentInversion; the paper's:
+            50 Adam steps of 1e-2 from a fixed draw of the prior, no encoder.
         learning_rate: Adam's learning rate for both players (the default optimizers).
         scaling, seed, **kwargs: see AnomalyDetector.
 
@@ -165,7 +158,8 @@ class TAnoGAN(LatentInversion, AnomalyDetector):
         return [self.discriminator_features(x)]
 
     def build_encoder(self) -> keras.Sequential:
-        """E: windows [batch, window, features] -> z [batch, window, latent_dim]."""
+        """E: windows [batch, window, features] -> z [batch, window, latent_dim], an LSTM
+        of the discriminator's width, then a Dense per step."""
         return keras.Sequential(
             [lstm_stack([self.discriminator_units], name="encoder_lstm"),
              layers.Dense(self.latent_dim, name="encoder_output")], name="encoder")
