@@ -236,28 +236,6 @@ def load_for_fine_tuning(args: argparse.Namespace):
     return model, metadata
 
 
-def refit_scaling(model, scaling: dict[str, Any]):
-    """`model` rebuilt from its config with the min-max `scaling` (per feature min and max) in
-    place of its own: its weights, threshold and (when compiled) optimizers and their state
-    copied across.
-
-    The scaling is a constant of the model's first layer, not a weight, so it changes only
-    through the config.
-    """
-    rebuilt = type(model).from_config({**model.get_config(), "scaling": scaling})
-    rebuilt.build()
-    rebuilt.set_weights(model.get_weights())
-    if not model.compiled:
-        return rebuilt
-    rebuilt.compile_from_config(model.get_compile_config())
-    for player in model.PLAYERS:
-        source = getattr(model, f"{player}_optimizer").variables
-        target = getattr(rebuilt, f"{player}_optimizer").variables
-        for copy, original in zip(target, source, strict=True):
-            copy.assign(original)
-    return rebuilt
-
-
 def check_feature_names(ds, metadata: dict[str, Any]) -> None:
     """Say so when fine-tuning data name their features otherwise than the model's data did:
     features are matched by position."""
@@ -336,7 +314,7 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
                     raise zoo.DetectorError(f"--refit-scaling: the {model_name} model of "
                                             f"{args.init_from} scales no inputs ({ds.kind} "
                                             "data); leave it out")
-                model = refit_scaling(model, ds.meta["scaling"])
+                model = model.with_scaling(ds.meta["scaling"])
             if not model.compiled:
                 model.compile(jit_compile=args.jit)
             elif args.jit:

@@ -3,7 +3,7 @@
 Names take an optional argument after a colon, e.g. `nab:realKnownCause/nyc_taxi.csv` or
 `yahoo-a1:/path/to/real_1.csv`. `names()` lists what is known. A user's own data loads by its
 path (`csv:my_series.csv`, `images:my_folder`, see `datasets.files`), or from arrays in memory
-with `from_arrays`.
+with `from_arrays`; `datasets.inputs` reads a user's unlabelled file in chunks, for scoring.
 """
 
 from __future__ import annotations

@@ -7,11 +7,12 @@ into their own graph, so a served model takes the raw values a client has.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gzip
 import os
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -193,8 +194,23 @@ def read_csv(path: Path, **options: Any) -> pd.DataFrame:
 
     Compression is inferred from the file name (`.gz`).
     """
-    try:
+    with _csv_errors(path):
         return pd.read_csv(path, **options)
+
+
+def read_csv_chunks(path: Path, rows: int, **options: Any) -> Iterator[pd.DataFrame]:
+    """The CSV at `path` as DataFrames of `rows` rows each, read lazily: `read_csv` in chunks,
+    with an unreadable file reported as it reports one (a DatasetError, when the bad part is
+    reached)."""
+    with _csv_errors(path), pd.read_csv(path, chunksize=rows, **options) as reader:
+        yield from reader
+
+
+@contextlib.contextmanager
+def _csv_errors(path: Path) -> Iterator[None]:
+    """Turn the errors of pandas reading the CSV at `path` into a DatasetError naming it."""
+    try:
+        yield
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
             gzip.BadGzipFile, EOFError) as err:
         reason = str(err).strip().splitlines()[-1]

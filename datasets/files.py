@@ -2,16 +2,19 @@
 files of log-key sessions, and arrays in memory (`from_arrays`). Paths are read as given
 (absolute, or relative to the working directory), and each source becomes the `Dataset` the
 bundled loaders return, its scaling fitted on the train part; data without labels gets all-zero
-labels and `meta["labelled"] = False`, so that a caller can say why no AUROC is computed.
+labels and `meta["labelled"] = False`, so that a caller can say why no AUROC is computed. The
+pieces of reading that scoring a user's file shares with the loaders (`user_file`,
+`column_roles`, `session_line`, `image_files`, `decode_image`) are public, for `datasets.inputs`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 import zipfile
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -278,11 +281,11 @@ def load_images(arg: str | None, data_dir: str | None, *,
         raise DatasetError(f"{folder}: no normal/ folder; expected {normal_folder} with the "
                            f"normal images (and optionally {abnormal_folder} with anomalous ones)")
     size = _image_size(image_size)
-    normal_files = _image_files(normal_folder)
+    normal_files = image_files(normal_folder)
     if not normal_files:
         raise DatasetError(f"{normal_folder}: no image; expected files ending in "
                            f"{', '.join(IMAGE_SUFFIXES)}")
-    abnormal_files = _image_files(abnormal_folder) if abnormal_folder.is_dir() else []
+    abnormal_files = image_files(abnormal_folder) if abnormal_folder.is_dir() else []
     parts = _deal(len(normal_files), seed=seed, val_fraction=val_fraction,
                   test_fraction=test_fraction, what=f"normal images of {normal_folder}")
     images = _decode_images(normal_files + abnormal_files, size)
@@ -346,15 +349,9 @@ def load_sessions(arg: str | None, data_dir: str | None, *, labels: str | None =
                            f"file of labels too; expected the labels in one place")
     sessions, line_labels = [], []
     for number, line in enumerate(lines, start=1):
-        where = f"{path} line {number}"
-        if labelled_lines:
-            label, tab, line = line.partition("\t")
-            if not tab or label.strip() not in ("0", "1"):
-                raise DatasetError(f"{where}: {label.strip()!r} is not a label before a tab; "
-                                   f"line 1 is label<TAB>keys, so every line must be, with a "
-                                   f"label of 0 or 1")
-            line_labels.append(int(label))
-        sessions.append(session_keys(line, where))
+        label, keys = session_line(line, f"{path} line {number}", labelled=labelled_lines)
+        line_labels.append(label)
+        sessions.append(keys)
     sources = [str(path)]
     if labels is not None:
         labels_path = require_file(Path(labels).expanduser(), ORIGIN, _path_hint())
@@ -424,6 +421,100 @@ def from_arrays(kind: str, train: Any, val: Any = None, test: Any = None, *,
                           labels_key="{part}_labels")
 
 
+def user_file(path: Path) -> Path:
+    """`path`, a non-empty file of the user's, read as given.
+
+    Raises:
+        DataFileNotFoundError: no file at `path` (the message says how a path is read).
+        DatasetError: an empty file.
+    """
+    require_file(path, ORIGIN, _path_hint())
+    if path.stat().st_size == 0:
+        raise DatasetError(f"{path}: empty file")
+    return path
+
+
+@contextlib.contextmanager
+def text_errors(path: Path) -> Iterator[None]:
+    """Report bytes that are not text, met while the block reads `path`, as a DatasetError."""
+    try:
+        yield
+    except UnicodeDecodeError as err:
+        raise DatasetError(f"{path}: not a text file ({err.reason} at byte {err.start})") from err
+
+
+def column_roles(columns: Sequence[Any], time_column: Any = None,
+                 label_column: Any = None) -> tuple[Any, Any, list[Any]]:
+    """(the time column or None, the label column or None, the feature columns in file order)
+    of a CSV header: `time_column` and `label_column` where given, else a column called
+    timestamp (any case) and the first of is_anomaly, label, Label the header has; every other
+    column is a feature."""
+    time = time_column if time_column is not None else next(
+        (column for column in columns if str(column).lower() == TIME_COLUMN), None)
+    label = label_column if label_column is not None else next(
+        (column for column in LABEL_COLUMNS if column in columns), None)
+    return time, label, [column for column in columns if column not in (time, label)]
+
+
+def session_line(line: str, where: str, *, labelled: bool, max_key: int | None = None,
+                 read_label: bool = True) -> tuple[int | None, np.ndarray]:
+    """One line of a file of log-key sessions: its keys, or `label<TAB>keys` in a labelled file
+    (one whose first line holds a tab).
+
+    Args:
+        line: the line, e.g. "5 9 11", or "1<TAB>5 9 11" in a labelled file.
+        where: the file and line, for messages ("sessions.txt line 3").
+        labelled: the file's lines are label<TAB>keys.
+        max_key: the largest valid key; None: any positive integer (see `session_keys`).
+        read_label: False: what stands before the tab is passed over, not read as a label.
+
+    Returns:
+        (the label, 0 or 1, or None when not read; the keys, int32 [keys]).
+
+    Raises:
+        DatasetError: a label that is read and is not 0 or 1 before a tab, or keys that are
+            not log keys; the message names `where`.
+    """
+    label = None
+    if labelled:
+        text, tab, line = line.partition("\t")
+        if read_label:
+            if not tab or text.strip() not in ("0", "1"):
+                raise DatasetError(f"{where}: {text.strip()!r} is not a label before a tab; "
+                                   f"line 1 is label<TAB>keys, so every line must be, with a "
+                                   f"label of 0 or 1")
+            label = int(text)
+    return label, session_keys(line, where, max_key)
+
+
+def image_files(folder: Path) -> list[Path]:
+    """The image files directly in `folder` (names ending in one of IMAGE_SUFFIXES), sorted by
+    name."""
+    return sorted(path for path in folder.iterdir()
+                  if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def decode_image(path: Path) -> np.ndarray:
+    """float32 [height, width, channels] in 0..255 of the image file at `path`: its first frame,
+    an alpha channel dropped (1 channel grey, 3 colour), 16 bits scaled to 0..255.
+
+    Raises:
+        DatasetError: not a readable image.
+    """
+    import tensorflow as tf  # noqa: PLC0415 (the rest of datasets needs no TensorFlow)
+
+    try:
+        image = tf.io.decode_image(path.read_bytes(), expand_animations=False)
+    except tf.errors.OpError as err:
+        reason = re.sub(r"\{\{.*?\}\}\s*|\s*\[Op:\w+\]", "", err.message).strip()
+        raise DatasetError(f"{path}: not a readable image ({reason})") from None
+    scale = 257.0 if image.dtype == tf.uint16 else 1.0  # 65535 / 257 = 255
+    image = tf.cast(image, tf.float32) / scale
+    if image.shape[-1] in (2, 4):  # grey or colour with alpha
+        image = image[..., :-1]
+    return image.numpy()
+
+
 def _path_hint() -> str:
     """Where a user's path is looked for."""
     return f"a path is read as given: absolute, or relative to the working directory {Path.cwd()}"
@@ -434,18 +525,13 @@ def _user_file(arg: str | None, usage: str) -> Path:
     if not arg:
         key = usage.partition(":")[0]
         raise DatasetError(f"{key!r} needs the path of your file: {usage}")
-    path = require_file(Path(arg).expanduser(), ORIGIN, _path_hint())
-    if path.stat().st_size == 0:
-        raise DatasetError(f"{path}: empty file")
-    return path
+    return user_file(Path(arg).expanduser())
 
 
 def _text_lines(path: Path) -> list[str]:
     """The lines of the text file at `path`."""
-    try:
+    with text_errors(path):
         return path.read_text().splitlines()
-    except UnicodeDecodeError as err:
-        raise DatasetError(f"{path}: not a text file ({err.reason} at byte {err.start})") from err
 
 
 def _check_choice(option: str, value: Any, allowed: Sequence[Any]) -> None:
@@ -555,13 +641,9 @@ def _column_roles(frame: pd.DataFrame, path: Path, time_column: str | None,
         if column is not None and column not in columns:
             raise DatasetError(f"{path}: {option}={column!r} is not a column of the header "
                                f"{header}")
-    time = time_column if time_column is not None else next(
-        (column for column in columns if str(column).lower() == TIME_COLUMN), None)
-    label = label_column if label_column is not None else next(
-        (column for column in LABEL_COLUMNS if column in columns), None)
+    time, label, features = column_roles(columns, time_column, label_column)
     if time is not None and time == label:
         raise DatasetError(f"{path}: column {time!r} cannot be both the time and the label")
-    features = [column for column in columns if column not in (time, label)]
     if not features:
         raise DatasetError(f"{path}: no feature column in the header {header}; expected at "
                            f"least one column besides the time and label columns")
@@ -1070,12 +1152,6 @@ def _image_size(image_size: int | Sequence[int] | None) -> tuple[int, int] | Non
     return int(size[0]), int(size[1])
 
 
-def _image_files(folder: Path) -> list[Path]:
-    """The image files directly in `folder`, sorted by name."""
-    return sorted(path for path in folder.iterdir()
-                  if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES)
-
-
 def _decode_images(files: list[Path], size: tuple[int, int] | None) -> np.ndarray:
     """float32 [n, height, width, channels] in 0..255 of the image files (see `load_images`).
 
@@ -1085,21 +1161,10 @@ def _decode_images(files: list[Path], size: tuple[int, int] | None) -> np.ndarra
     """
     import tensorflow as tf  # noqa: PLC0415 (the rest of datasets needs no TensorFlow)
 
-    decoded = []
-    for path in files:
-        try:
-            image = tf.io.decode_image(path.read_bytes(), expand_animations=False)
-        except tf.errors.OpError as err:
-            reason = re.sub(r"\{\{.*?\}\}\s*|\s*\[Op:\w+\]", "", err.message).strip()
-            raise DatasetError(f"{path}: not a readable image ({reason})") from None
-        scale = 257.0 if image.dtype == tf.uint16 else 1.0  # 65535 / 257 = 255
-        image = tf.cast(image, tf.float32) / scale
-        if image.shape[-1] in (2, 4):  # grey or colour with alpha
-            image = image[..., :-1]
-        decoded.append(image)
+    decoded = [decode_image(path) for path in files]
     colour = any(image.shape[-1] == 3 for image in decoded)
     if colour:
-        decoded = [tf.image.grayscale_to_rgb(image) if image.shape[-1] == 1 else image
+        decoded = [np.repeat(image, 3, axis=-1) if image.shape[-1] == 1 else image
                    for image in decoded]
     if size is not None:
         return np.stack([tf.image.resize(image, size).numpy() for image in decoded])
@@ -1109,4 +1174,4 @@ def _decode_images(files: list[Path], size: tuple[int, int] | None) -> np.ndarra
             raise DatasetError(f"{path}: {image.shape[0]}x{image.shape[1]} pixels, but {files[0]} "
                                f"is {height}x{width}; expected images of one size, or "
                                f"image_size=(height, width) to resize them")
-    return np.stack([image.numpy() for image in decoded])
+    return np.stack(decoded)

@@ -361,7 +361,7 @@ def test_refit_scaling_rebuilds_the_model_with_the_new_statistics(series_export,
     assert metadata["refit_scaling"] is True
     assert tuned.scaling == ds.meta["scaling"] != original.scaling
     # Before any training, the rebuilt model holds the weights and optimizer state it came with.
-    rebuilt = train.refit_scaling(original, ds.meta["scaling"])
+    rebuilt = original.with_scaling(ds.meta["scaling"])
     for copied, kept in zip(rebuilt.weights, original.weights, strict=True):
         np.testing.assert_array_equal(copied.numpy(), kept.numpy())
     for copied, kept in zip(rebuilt.vae_optimizer.variables, original.vae_optimizer.variables,
@@ -409,8 +409,7 @@ def test_a_fine_tuned_series_of_another_feature_count_is_refused(series_export, 
 # ----- TensorBoard ----------------------------------------------------------------------------
 
 def test_tensorboard_logs_every_tracked_loss(tmp_path, capsys):
-    event_accumulator = pytest.importorskip(
-        "tensorboard.backend.event_processing.event_accumulator")
+    from tensorboard.backend.event_processing import event_accumulator
     write_sessions(tmp_path / "sessions.txt")
     code, _, err = train_cli([*SESSIONS_MODEL, *QUICK, "--epochs", "2", "--dataset",
                               f"sessions:{tmp_path / 'sessions.txt'}", "--tensorboard",

@@ -200,6 +200,26 @@ class AnomalyDetector(keras.Model):
                 "seed": self.seed, "name": self.name,
                 "dtype": keras.dtype_policies.serialize(self.dtype_policy)}
 
+    def with_scaling(self, scaling: Mapping[str, Any]) -> "AnomalyDetector":
+        """This model rebuilt with another min-max `scaling` (per-feature "min" and "max"): its
+        weights, threshold and (when compiled) optimizers with their state copied across.
+
+        The scaling is a constant of the model's first layer, not a weight, so it changes
+        through the config; it changes how raw values map onto what the networks learned.
+        """
+        rebuilt = type(self).from_config({**self.get_config(), "scaling": dict(scaling)})
+        rebuilt.build()
+        rebuilt.set_weights(self.get_weights())
+        if not self.compiled:
+            return rebuilt
+        rebuilt.compile_from_config(self.get_compile_config())
+        for player in self.PLAYERS:
+            source = getattr(self, f"{player}_optimizer").variables
+            target = getattr(rebuilt, f"{player}_optimizer").variables
+            for copy, original in zip(target, source, strict=True):
+                copy.assign(original)
+        return rebuilt
+
     # ----- training data ------------------------------------------------------------------
 
     def training_data(self, ds, batch_size: int, seed: int = 0,
