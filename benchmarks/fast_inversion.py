@@ -2,6 +2,7 @@
 
     python -m benchmarks.fast_inversion [--seeds 0 1 2] [--epochs 30] [--encoder-epochs 10]
         [--extra-models anogan ganrl]
+    python -m benchmarks.fast_inversion --part series [--epochs 10] [--test-stride 10]
 
 Quality: TAnoGAN on NAB's ambient_temperature_system_failure under the split protocol of
 benchmarks/tanogan_nab.py (train 40%, val 10%, test 50%; windows of 60, trained at stride 1),
@@ -21,6 +22,10 @@ per core (two 256-bit FMA units) at the clock /proc/cpuinfo reports.
 
 With --extra-models: AnoGAN on the embedded digits (digit 0 the anomaly) and GAN+RL on the same
 NAB series, one seed, batched speed and AUROC in each mode.
+
+--part series: the quality comparison alone, on NAB's other realKnownCause series (OTHER_SERIES,
+each with labelled anomalies in its test part), one seed each, test windows at --test-stride,
+in a section of its own.
 """
 
 from __future__ import annotations
@@ -43,6 +48,10 @@ MODES = {"paper": dict(start="prior", steps=50, tolerance=0.0, jit=False),
          "encoder": dict(start="encoder", steps=0, tolerance=0.0, jit=True),
          "encoder + 5": dict(start="encoder", steps=5, tolerance=1e-3, jit=True)}
 FLOPS_PER_CYCLE = 32  # float32, per core: two 256-bit FMA units
+OTHER_SERIES = ("realKnownCause/cpu_utilization_asg_misconfiguration.csv",
+                "realKnownCause/ec2_request_latency_system_failure.csv",
+                "realKnownCause/rogue_agent_key_hold.csv",
+                "realKnownCause/rogue_agent_key_updown.csv")
 
 
 def lstm_flops(steps: int, inputs: int, units: int) -> int:
@@ -75,10 +84,10 @@ def set_mode(model, mode: str) -> None:
     model.set_scoring(**MODES[mode])
 
 
-def point_quality(model, ds) -> dict[str, float]:
-    """AUROC and AUPRC on the test points, every window scored (stride 1)."""
+def point_quality(model, ds, stride: int = 1) -> dict[str, float]:
+    """AUROC and AUPRC on the test points, the test windows scored at `stride`."""
     started = time.perf_counter()
-    scored = evaluation.score_split(model, ds, "test", stride=1, batch_size=1000)
+    scored = evaluation.score_split(model, ds, "test", stride=stride, batch_size=1000)
     return {"auroc": metrics.auroc(scored.labels, scored.scores),
             "auprc": metrics.auprc(scored.labels, scored.scores),
             "seconds": time.perf_counter() - started}
@@ -111,14 +120,14 @@ def serving_latency(model, x: np.ndarray, calls: int) -> dict[str, float]:
     return {"median": float(np.median(seconds)), "p95": float(np.percentile(seconds, 95))}
 
 
-def run_seed(ds, seed: int, args) -> tuple[object, dict[str, dict[str, float]]]:
+def run_seed(ds, seed: int, args, stride: int = 1) -> tuple[object, dict[str, dict[str, float]]]:
     """(the trained model, {mode: quality}) for one seed."""
     model, seconds, _ = common.train_detector("tanogan", ds, seed, args.epochs, 32,
                                               encoder_epochs=args.encoder_epochs)
     quality = {}
     for mode in MODES:
         set_mode(model, mode)
-        quality[mode] = point_quality(model, ds)
+        quality[mode] = point_quality(model, ds, stride)
         print(f"seed {seed} {mode}: {quality[mode]}", flush=True)
     quality["training_seconds"] = seconds
     return model, quality
@@ -145,6 +154,31 @@ def extra_model(name: str, args) -> dict[str, dict[str, float]]:
     return rows
 
 
+def other_series(args) -> None:
+    """The quality comparison on OTHER_SERIES, one seed each, in a section of its own."""
+    per_series = {}
+    for name in OTHER_SERIES:
+        ds = datasets.load(f"nab:{name}", data_dir=args.data_dir)
+        _, per_series[name] = run_seed(ds, args.seeds[0], args, args.test_stride)
+    lines = ["## Fast scoring of the inversion models (TAnoGAN on NAB's other realKnownCause "
+             "series)", "",
+             f"Command: `{common.command()}`; seed {args.seeds[0]}; TAnoGAN {args.epochs} "
+             f"epochs, then the encoder {args.encoder_epochs} epochs; test windows at stride "
+             f"{args.test_stride}; machine: {common.machine()}. Split protocol as above; each "
+             "series' model trained once and scored in every mode.", "",
+             "| series | " + " | ".join(f"{mode} AUROC" for mode in MODES) + " | "
+             + " | ".join(f"{mode} AUPRC" for mode in MODES) + " |",
+             "|---|" + "---|" * (2 * len(MODES))]
+    for name, quality in per_series.items():
+        lines.append(f"| {name.split('/')[-1].removesuffix('.csv')} | "
+                     + " | ".join(f"{quality[m]['auroc']:.3f}" for m in MODES) + " | "
+                     + " | ".join(f"{quality[m]['auprc']:.3f}" for m in MODES) + " |")
+    means = {m: np.mean([q[m]["auroc"] for q in per_series.values()]) for m in MODES}
+    lines += ["", "Mean AUROC over the series: " + "; ".join(
+        f"{mode} {value:.3f}" for mode, value in means.items()) + "."]
+    common.publish("fast_inversion_nab_series", lines, args=vars(args), per_series=per_series)
+
+
 def main() -> None:
     parser = common.argument_parser(__doc__, seeds=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=30, help="TAnoGAN's GAN epochs")
@@ -156,7 +190,15 @@ def main() -> None:
                         help="also measure these inversion models (one seed)")
     parser.add_argument("--extra-epochs", type=int, default=20,
                         help="GAN epochs of the extra models")
+    parser.add_argument("--part", choices=("main", "series"), default="main",
+                        help="main: NAB ambient temperature over the seeds, speed, the extra "
+                             "models; series: NAB's other realKnownCause series, one seed")
+    parser.add_argument("--test-stride", type=int, default=10,
+                        help="--part series: the stride of the scored test windows")
     args = parser.parse_args()
+    if args.part == "series":
+        other_series(args)
+        return
     ds = datasets.load(SERIES, data_dir=args.data_dir)
     per_seed, first = {}, None
     for seed in args.seeds:
