@@ -96,6 +96,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                              "less known anomalies, and scored on the same test split; "
                              "series, tabular and image data; never computed where the test "
                              "split lacks labels of both classes)")
+    parser.add_argument("--fast-scoring", action="store_true",
+                        help="for the inversion models (tanogan, anogan, ganrl): train an "
+                             "encoder after the GAN and score from it, the settings of "
+                             "zoo.inversion.FAST_SCORING (docs/RESULTS.md measures it against "
+                             "the paper's search); --set overrides any of them")
     parser.add_argument("--init-from", default=None, metavar="EXPORT",
                         help="fine-tune: start from the model of this export folder (written "
                              "by train.py: its architecture, weights, threshold variable and "
@@ -221,9 +226,10 @@ def load_for_fine_tuning(args: argparse.Namespace):
     import zoo
     from zoo import export
 
-    if args.overrides:
-        raise zoo.DetectorError("--set changes a model's architecture; with --init-from the "
-                                "model is the export's: leave out --set")
+    if args.overrides or args.fast_scoring:
+        flag = "--set" if args.overrides else "--fast-scoring"
+        raise zoo.DetectorError(f"{flag} changes a model's architecture; with --init-from the "
+                                f"model is the export's: leave out {flag}")
     model, metadata = export.load(args.init_from)
     name = zoo.name_of(model)
     if args.model is not None and zoo.get(args.model) is not type(model):
@@ -234,6 +240,22 @@ def load_for_fine_tuning(args: argparse.Namespace):
         raise zoo.DetectorError(f"{args.init_from} holds a model of dtype policy {policy}; "
                                 f"fine-tuning keeps it: leave out --mixed-precision")
     return model, metadata
+
+
+def fast_scoring(detector) -> dict[str, Any]:
+    """The constructor arguments of --fast-scoring for model class `detector`.
+
+    Raises:
+        DetectorError: the model does not score by inverting a generator.
+    """
+    import zoo
+    from zoo import inversion
+
+    if not issubclass(detector, inversion.LatentInversion):
+        raise zoo.DetectorError(f"--fast-scoring speeds up the inversion models "
+                                f"({', '.join(zoo.inversion_models())}); "
+                                f"{detector.__name__} scores without one")
+    return dict(inversion.FAST_SCORING)
 
 
 def check_feature_names(ds, metadata: dict[str, Any]) -> None:
@@ -301,7 +323,8 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
     ds, dataset_options = load_dataset(args, model if source is not None else None)
     with strategy.scope(), precision_policy(args.mixed_precision):
         if source is None:
-            model = detector.for_dataset(ds, **{"seed": args.seed, **args.overrides})
+            fast = fast_scoring(detector) if args.fast_scoring else {}
+            model = detector.for_dataset(ds, **{"seed": args.seed, **fast, **args.overrides})
             model.compile(jit_compile=args.jit)
         else:
             evaluation.check_fits(model, ds)

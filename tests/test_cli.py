@@ -292,3 +292,28 @@ def test_train_py_trains_a_supervised_classifier_on_window_labels(tmp_path):
     assert np.isfinite(facts["history"]["loss"])
     assert (output / "serving" / "1" / "saved_model.pb").is_file()
     assert export.load(output)[0].score(np.zeros((2, 10, 1), np.float32)).shape == (2,)
+
+
+def test_fast_scoring_trains_an_encoder_and_exports_its_mode(tmp_path):
+    """--fast-scoring sets zoo.inversion.FAST_SCORING; --set still overrides any of it."""
+    from zoo import inversion
+
+    output = tmp_path / "fast"
+    assert train.main([*TINY, "--fast-scoring", "--set", "encoder_epochs=1", "--epochs", "1",
+                       "--no-baseline", "--output", str(output)]) == 0
+    model, metadata = export.load(output)
+    expected = {**inversion.FAST_SCORING, "encoder_epochs": 1}
+    assert {key: metadata["config"][key] for key in expected} == expected
+    assert bool(model.encoder_trained.numpy())
+    ds = datasets.load("synthetic", window=20, train_length=400, val_length=200,
+                       test_length=600, n_point=2, n_contextual=1, n_collective=1)
+    x = np.ascontiguousarray(ds.examples("test", stride=50)[0])
+    np.testing.assert_allclose(model.score(x), model.search(model.scale(x), model.encoder(
+        model.scale(x))).score, rtol=1e-4, atol=1e-5)
+
+
+def test_fast_scoring_names_the_models_it_serves(tmp_path, capsys):
+    assert train.main(["--model", "gru_vae_series", "--fast-scoring", "--epochs", "1",
+                       "--output", str(tmp_path / "o")]) == 2
+    assert "--fast-scoring speeds up the inversion models (anogan, ganrl, tanogan)" in (
+        capsys.readouterr().err)

@@ -16,6 +16,7 @@ from zoo.export import ExportError
 from zoo.fencegan import FenceGAN
 from zoo.ganrl import GANRL
 from zoo.ganomaly import GANomaly
+from zoo.inversion import LatentInversion
 from zoo.gru_vae import GRUVAE, WindowGRUVAE
 from zoo.ocgan import OCGAN
 from zoo.tanogan import TAnoGAN
@@ -60,6 +61,12 @@ def get(name: str) -> type[AnomalyDetector]:
         raise DetectorError(f"unknown model {name!r}; known: {', '.join(names())}") from None
 
 
+def inversion_models() -> list[str]:
+    """The registered models that score by inverting a generator (zoo.inversion), which have
+    the fast scoring modes."""
+    return [name for name in names() if issubclass(_MODELS[name], LatentInversion)]
+
+
 def name_of(model: AnomalyDetector) -> str:
     """The registry name of a model instance."""
     for name, cls in _MODELS.items():
@@ -70,4 +77,4 @@ def name_of(model: AnomalyDetector) -> str:
 
 __all__ = ["USER_ERRORS", "ALAD", "AnoEAN", "AnoGAN", "AnomalyDetector", "CLSTM", "CNNDNN",
            "DetectorError", "EGBAD", "FenceGAN", "GANRL", "GANomaly", "GRUVAE", "LSTMDNN", "OCGAN",
-           "TAnoGAN", "WindowGRUVAE", "get", "name_of", "names"]
+           "TAnoGAN", "WindowGRUVAE", "get", "inversion_models", "name_of", "names"]
