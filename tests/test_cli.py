@@ -295,14 +295,15 @@ def test_train_py_trains_a_supervised_classifier_on_window_labels(tmp_path):
 
 
 def test_fast_scoring_trains_an_encoder_and_exports_its_mode(tmp_path):
-    """--fast-scoring sets zoo.inversion.FAST_SCORING; --set still overrides any of it."""
+    """--fast-scoring sets zoo.inversion.FAST_SCORING; --set still overrides any of it (here
+    the encoder's epochs, and TINY's inversion_steps)."""
     from zoo import inversion
 
     output = tmp_path / "fast"
     assert train.main([*TINY, "--fast-scoring", "--set", "encoder_epochs=1", "--epochs", "1",
                        "--no-baseline", "--output", str(output)]) == 0
     model, metadata = export.load(output)
-    expected = {**inversion.FAST_SCORING, "encoder_epochs": 1}
+    expected = {**inversion.FAST_SCORING, "encoder_epochs": 1, "inversion_steps": 5}
     assert {key: metadata["config"][key] for key in expected} == expected
     assert bool(model.encoder_trained.numpy())
     ds = datasets.load("synthetic", window=20, train_length=400, val_length=200,

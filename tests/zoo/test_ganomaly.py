@@ -28,7 +28,7 @@ def test_paper_settings_for_rows_and_images(digits):
     model.compile()
     assert (model.adversarial_weight, model.contextual_weight, model.encoder_weight) == (
         1.0, 50.0, 1.0)
-    assert model.PLAYERS == ("generator", "discriminator")
+    assert tuple(model.PLAYERS) == ("generator", "discriminator")
     for player in model.PLAYERS:
         optimizer = getattr(model, f"{player}_optimizer")
         assert float(optimizer.learning_rate) == pytest.approx(2e-4)
