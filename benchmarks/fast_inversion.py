@@ -3,6 +3,7 @@
     python -m benchmarks.fast_inversion [--seeds 0 1 2] [--epochs 30] [--encoder-epochs 10]
         [--extra-models anogan ganrl]
     python -m benchmarks.fast_inversion --part series [--epochs 10] [--test-stride 10]
+    python -m benchmarks.fast_inversion --part xla [--calls 20]
 
 Quality: TAnoGAN on NAB's ambient_temperature_system_failure under the split protocol of
 benchmarks/tanogan_nab.py (train 40%, val 10%, test 50%; windows of 60, trained at stride 1),
@@ -26,6 +27,11 @@ NAB series, one seed, batched speed and AUROC in each mode.
 --part series: the quality comparison alone, on NAB's other realKnownCause series (OTHER_SERIES,
 each with labelled anomalies in its test part), one seed each, test windows at --test-stride,
 in a section of its own.
+
+--part xla: what XLA changes in each mode, speed only: an untrained paper-size TAnoGAN on the
+embedded synthetic series (the cost of a search does not depend on the weights), its search
+plain and compiled, windows/s at batch 256 through `score` and the median time of --calls
+one-window `score` calls; written to docs/PERFORMANCE.md.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ import numpy as np
 import tensorflow as tf
 
 import datasets
+import zoo
 from benchmarks import common
 from zoo import evaluation, export, metrics
 
@@ -179,6 +186,43 @@ def other_series(args) -> None:
     common.publish("fast_inversion_nab_series", lines, args=vars(args), per_series=per_series)
 
 
+def single_window_seconds(model, x: np.ndarray, calls: int) -> float:
+    """Median seconds of one-window `score` calls (after one that traces and compiles)."""
+    model.score(x[:1], batch_size=1)
+    seconds = []
+    for i in range(calls):
+        started = time.perf_counter()
+        model.score(x[i % len(x):i % len(x) + 1], batch_size=1)
+        seconds.append(time.perf_counter() - started)
+    return float(np.median(seconds))
+
+
+def xla_effect(args) -> None:
+    """Each mode's search plain and compiled, speed only, in a PERFORMANCE.md section."""
+    ds = datasets.load("synthetic")
+    model = zoo.get("tanogan").for_dataset(ds, encoder_epochs=1)
+    model.encoder_trained.assign(1.0)  # speed only: an untrained E costs what a trained one does
+    x = np.ascontiguousarray(ds.examples("test", stride=1)[0][:512])
+    rows = {}
+    for mode in ("paper", "encoder"):
+        for jit in (False, True):
+            model.set_scoring(**{**MODES[mode], "jit": jit})
+            rows[f"{mode}, {'XLA' if jit else 'plain'}"] = {
+                "windows_per_s_256": batched_speed(model, x, 256),
+                "single_median": single_window_seconds(model, x, args.calls)}
+            print(mode, jit, rows[f"{mode}, {'XLA' if jit else 'plain'}"], flush=True)
+    lines = ["## What XLA changes in the inversion's search (TAnoGAN, paper size)", "",
+             f"Command: `{common.command()}`; machine: {common.machine()}; an untrained model "
+             "on the embedded synthetic series (speed does not depend on the weights); "
+             f"one-window figures are the median of {args.calls} `score` calls.", "",
+             "| mode, search | windows/s (batch 256) | one window: median ms |", "|---|---|---|"]
+    for name, row in rows.items():
+        lines.append(f"| {name} | {row['windows_per_s_256']:.1f} | "
+                     f"{1000 * row['single_median']:.1f} |")
+    common.publish("fast_inversion_xla", lines, document=common.PERFORMANCE, args=vars(args),
+                   rows=rows)
+
+
 def main() -> None:
     parser = common.argument_parser(__doc__, seeds=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=30, help="TAnoGAN's GAN epochs")
@@ -190,14 +234,18 @@ def main() -> None:
                         help="also measure these inversion models (one seed)")
     parser.add_argument("--extra-epochs", type=int, default=20,
                         help="GAN epochs of the extra models")
-    parser.add_argument("--part", choices=("main", "series"), default="main",
+    parser.add_argument("--part", choices=("main", "series", "xla"), default="main",
                         help="main: NAB ambient temperature over the seeds, speed, the extra "
-                             "models; series: NAB's other realKnownCause series, one seed")
+                             "models; series: NAB's other realKnownCause series, one seed; "
+                             "xla: each mode's search plain and compiled, speed only")
     parser.add_argument("--test-stride", type=int, default=10,
                         help="--part series: the stride of the scored test windows")
     args = parser.parse_args()
     if args.part == "series":
         other_series(args)
+        return
+    if args.part == "xla":
+        xla_effect(args)
         return
     ds = datasets.load(SERIES, data_dir=args.data_dir)
     per_seed, first = {}, None

@@ -285,9 +285,9 @@ cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 # Deterministic kernels: the comparison is exact, so only the strategy may differ between runs.
 tf.config.experimental.enable_op_determinism()
-# No grappler rewrites: they run against a time limit. On a loaded machine (beside a pytest
-# -n 2 run) GAN+RL's default-strategy step gave a gradient penalty of 0.078 in 4 runs of 5, the
-# graph without rewrites 0.532 every time, alone or loaded.
+# No grappler rewrites: they run against a time limit, and on a loaded machine (beside a
+# pytest -n 2 run) GAN+RL's default-strategy step then gave another gradient penalty than the
+# same graph without rewrites.
 tf.config.optimizer.set_experimental_options({{"disable_meta_optimizer": True}})
 {setup}
 # No random draws (noise, prior samples, reparameterisation, interpolation): both strategies

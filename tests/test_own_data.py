@@ -105,44 +105,41 @@ def score_file(model_dir, path, out, *extra):
     return pd.read_csv(out)
 
 
+def trained_export(factory, write, name: str, dataset: str, model: list[str], *extra):
+    """Train a tiny model on a file `write` makes: (the file's path, the export folder)."""
+    folder = factory.mktemp(dataset)
+    write(folder / name)
+    assert train.main([*model, *QUICK, "--dataset", f"{dataset}:{folder / name}", *extra,
+                       "--output", str(folder / "out")]) == 0
+    return folder / name, folder / "out"
+
+
 @pytest.fixture(scope="module")
 def series_export(tmp_path_factory):
-    """A tiny GRU VAE trained on a TSB-AD-style multivariate CSV: (csv path, export folder)."""
-    folder = tmp_path_factory.mktemp("series")
-    write_tsb_ad_series(folder / "series.csv")
-    assert train.main([*SERIES_MODEL, *QUICK, "--dataset", f"csv:{folder / 'series.csv'}",
-                       "--no-baseline", "--output", str(folder / "out")]) == 0
-    return folder / "series.csv", folder / "out"
+    """A tiny GRU VAE trained on a TSB-AD-style multivariate CSV."""
+    return trained_export(tmp_path_factory, write_tsb_ad_series, "series.csv", "csv",
+                          SERIES_MODEL, "--no-baseline")
 
 
 @pytest.fixture(scope="module")
 def rows_export(tmp_path_factory):
-    """A tiny EGBAD trained on rows with a text column: (csv path, export folder)."""
-    folder = tmp_path_factory.mktemp("rows")
-    write_rows(folder / "rows.csv")
-    assert train.main([*ROWS_MODEL, *QUICK, "--dataset", f"table:{folder / 'rows.csv'}",
-                       "--no-baseline", "--output", str(folder / "out")]) == 0
-    return folder / "rows.csv", folder / "out"
+    """A tiny EGBAD trained on rows with a text column."""
+    return trained_export(tmp_path_factory, write_rows, "rows.csv", "table", ROWS_MODEL,
+                          "--no-baseline")
 
 
 @pytest.fixture(scope="module")
 def image_export(tmp_path_factory):
-    """A tiny AnoGAN trained on a folder of 8x8 grey PNGs: (image folder, export folder)."""
-    folder = tmp_path_factory.mktemp("images")
-    write_image_folder(folder / "images")
-    assert train.main([*IMAGES_MODEL, *QUICK, "--dataset", f"images:{folder / 'images'}",
-                       "--no-baseline", "--output", str(folder / "out")]) == 0
-    return folder / "images", folder / "out"
+    """A tiny AnoGAN trained on a folder of 8x8 grey PNGs."""
+    return trained_export(tmp_path_factory, write_image_folder, "images", "images",
+                          IMAGES_MODEL, "--no-baseline")
 
 
 @pytest.fixture(scope="module")
 def session_export(tmp_path_factory):
-    """A tiny GRU VAE trained on a file of log-key sessions: (session file, export folder)."""
-    folder = tmp_path_factory.mktemp("sessions")
-    write_sessions(folder / "sessions.txt")
-    assert train.main([*SESSIONS_MODEL, *QUICK, "--dataset", f"sessions:{folder / 'sessions.txt'}",
-                       "--output", str(folder / "out")]) == 0
-    return folder / "sessions.txt", folder / "out"
+    """A tiny GRU VAE trained on a file of log-key sessions (which get no baseline)."""
+    return trained_export(tmp_path_factory, write_sessions, "sessions.txt", "sessions",
+                          SESSIONS_MODEL)
 
 
 # ----- one kind of data each, trained, exported and re-scored --------------------------------

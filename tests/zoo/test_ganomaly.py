@@ -100,7 +100,7 @@ def test_training_on_digits_lowers_the_contextual_loss(digits):
 
 
 def test_rows_off_the_normal_correlations_rank_above_normal_ones():
-    """Seeded: over seeds 0 to 2, 20 epochs gave AUROC 0.58 to 0.89."""
+    """Seeded: like any GAN, GANomaly can fail to train on a seed (see the helper)."""
     helpers.check_planted_rows_rank_above_normal(GANomaly, TINY_ROWS, seed=2, floor=0.8)
 
 def test_bad_construction_is_refused_clearly(digits):
