@@ -7,7 +7,7 @@ score of the windows that cover it, so window length and stride never change wha
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -77,23 +77,24 @@ def score_split(model: AnomalyDetector, ds: Dataset, split: str = "test", stride
 BASELINE_KINDS = ("series", "tabular", "image")
 
 
-def isolation_forest_split(ds: Dataset, split: str = "test", stride: int = 1,
-                           seed: int = 0) -> SplitScores:
-    """The plain baseline scored as a model is: IsolationForest fitted on the training examples a
-    model trains on (windows at stride 1 for series), less those marked as known anomalies, and
-    scored on `split` (windows at `stride`, mapped back to points). Like the models, it sees no
-    other training labels.
+def baseline_split(ds: Dataset, split: str, stride: int,
+                   fit_and_score: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                   name: str = "baseline") -> SplitScores:
+    """A plain baseline scored as a model is: `fit_and_score(x_train, x)` fitted on the
+    training examples a model trains on (windows at stride 1 for series), less those marked as
+    known anomalies, and scoring `split` (windows at `stride`, mapped back to points). Like the
+    models, it sees no other training labels.
 
     Raises:
-        DatasetError: a dataset kind IsolationForest cannot take as rows (see BASELINE_KINDS).
+        DatasetError: a dataset kind the baselines cannot take as rows (see BASELINE_KINDS).
     """
     if ds.kind not in BASELINE_KINDS:
-        raise DatasetError(f"no IsolationForest baseline for {ds.kind} data ({ds.name!r})")
+        raise DatasetError(f"no {name} baseline for {ds.kind} data ({ds.name!r})")
     x_train, _ = ds.examples("train", stride=1)
     if ds.train.known is not None:  # series carry no marks, so windows need none
         x_train = x_train[ds.train.known == 0]
     x, _ = ds.examples(split, stride=stride)
-    example_scores = baselines.isolation_forest_scores(x_train, x, seed)
+    example_scores = np.asarray(fit_and_score(x_train, x))
     part = ds.split(split)
     scores = example_scores
     if ds.kind == "series":
@@ -101,6 +102,14 @@ def isolation_forest_split(ds: Dataset, split: str = "test", stride: int = 1,
                                                 int(ds.meta["window"]), stride)
     return SplitScores(scores.astype(np.float32), np.asarray(part.y, np.int8),
                        example_scores.astype(np.float32))
+
+
+def isolation_forest_split(ds: Dataset, split: str = "test", stride: int = 1,
+                           seed: int = 0) -> SplitScores:
+    """IsolationForest as `baseline_split` scores it: train.py's baseline beside every model."""
+    return baseline_split(ds, split, stride,
+                          lambda x_train, x: baselines.isolation_forest_scores(x_train, x, seed),
+                          name="IsolationForest")
 
 
 def missing_labels_reason(ds: Dataset, split: str, labels: np.ndarray) -> str | None:

@@ -68,3 +68,31 @@ def test_isolation_forest_split_refuses_log_key_sessions(tmp_path):
     ds = datasets.load("hdfs", data_dir=str(tmp_path), anomaly_fraction=0.2)
     with pytest.raises(DatasetError, match="no IsolationForest baseline for sessions"):
         evaluation.isolation_forest_split(ds)
+
+
+def test_pca_reconstruction_flags_rows_off_the_normal_subspace():
+    rng = np.random.default_rng(0)
+    basis = rng.normal(size=(2, 6))  # normal rows span a plane in 6-D
+    train = rng.normal(size=(300, 2)) @ basis
+    test = np.concatenate([rng.normal(size=(40, 2)) @ basis, rng.normal(size=(40, 6))])
+    scores = baselines.pca_reconstruction_scores(train, test)
+    # on the plane a row reconstructs exactly; off it, the error is what the plane misses
+    assert np.all(scores[:40] < 1e-6) and np.all(scores[40:] > 1e-3)
+
+
+def test_the_cost_sensitive_svm_learns_the_known_labels_despite_their_rarity():
+    train, _, test, y = blob_and_outliers()
+    rng = np.random.default_rng(1)
+    known_anomalies = rng.normal(loc=4.0, size=(8, 5))  # 8 of 408: balanced weights matter
+    x = np.concatenate([train, known_anomalies])
+    known = np.r_[np.zeros(len(train)), np.ones(8)]
+    decision = baselines.cost_sensitive_svm(x, known, seed=0)
+    assert metrics.auroc(y, decision(test)) > 0.99
+    assert np.mean(decision(test[50:]) > 0) > 0.9
+
+
+def test_at_most_max_rows_are_sampled_the_same_for_rows_and_labels():
+    rows, labels = np.arange(20)[:, None], np.arange(20)
+    sampled, their_labels = baselines.sample_rows(rows, 5, 0, labels)
+    assert len(sampled) == 5 and np.array_equal(sampled[:, 0], their_labels)
+    assert baselines.sample_rows(rows, 50, 0)[0] is rows
