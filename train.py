@@ -54,9 +54,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="override a model constructor argument, e.g. inversion_steps=20; "
                              "repeatable")
     parser.add_argument("--epochs", type=int, default=None,
-                        help="training epochs (default: the model's default for the dataset)")
-    parser.add_argument("--batch-size", type=int, default=32,
-                        help="global batch size, split across replicas")
+                        help="training epochs (default: the paper's for this model and dataset "
+                             "where zoo/recipes.py has it, else the model's default)")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="global batch size, split across replicas (default: the paper's "
+                             "for this model and dataset where zoo/recipes.py has it, else 32)")
     parser.add_argument("--stride", type=int, default=None,
                         help="window stride for calibration and evaluation of series "
                              "(default: the window length, as TAnoGAN's code; 1 scores every "
@@ -67,7 +69,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                              "for EPOCHS epochs and keep the best epoch's weights (models with "
                              "a validation loss: "
                              + ", ".join(n for n in zoo.names() if zoo.get(n).VALIDATION_LOSS)
-                             + "; default: train every epoch)")
+                             + "; default: the paper's for this model and dataset where "
+                               "zoo/recipes.py has it, else train every epoch)")
     parser.add_argument("--quantile", type=float, default=0.99,
                         help="threshold = this quantile of the scores of normal validation data")
     parser.add_argument("--seed", type=int, default=0,
@@ -305,7 +308,7 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
     import tensorflow as tf
 
     import zoo
-    from zoo import evaluation, export, metrics
+    from zoo import evaluation, export, metrics, recipes
 
     started = time.time()
     strategy = make_strategy(args.strategy)  # first: multi-worker collectives need a fresh TF
@@ -342,7 +345,13 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
                 model.compile(jit_compile=args.jit)
             elif args.jit:
                 model.jit_compile = True
-    epochs = args.epochs or detector.DEFAULT_EPOCHS
+    paper = recipes.recipe(model_name, args.dataset)
+    epochs = args.epochs or paper.epochs or detector.DEFAULT_EPOCHS
+    args.batch_size = args.batch_size or paper.batch_size or 32
+    if args.patience is None and detector.VALIDATION_LOSS:
+        args.patience = paper.patience
+    if paper.source:
+        print(f"training as {paper.source} (zoo/recipes.py; flags override)", flush=True)
     stride = args.stride or int(ds.meta.get("window", 1))
     output = Path(args.output) if args.output else default_output(model_name, args.dataset)
     # Each worker keeps its own checkpoints beside the output, so that each can resume.
@@ -385,6 +394,7 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
               "dataset_meta": {k: v for k, v in ds.meta.items() if k not in PER_EXAMPLE_META},
               "kind": ds.kind, "feature_names": ds.meta.get("feature_names"),
               "seed": args.seed, "epochs": epochs, "batch_size": args.batch_size,
+              "patience": args.patience,
               "stride": stride, "quantile": args.quantile, "strategy": args.strategy,
               "threshold": threshold, "metrics": None, "baseline_isolation_forest": None,
               "history": last, "run_seconds": round(time.time() - started, 1)}

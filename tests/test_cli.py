@@ -318,3 +318,24 @@ def test_fast_scoring_names_the_models_it_serves(tmp_path, capsys):
                        "--output", str(tmp_path / "o")]) == 2
     assert "--fast-scoring speeds up the inversion models (anogan, ganrl, tanogan)" in (
         capsys.readouterr().err)
+
+
+def test_a_recipe_sets_the_defaults_of_its_model_and_dataset_and_flags_override(tmp_path,
+                                                                                  monkeypatch):
+    from zoo import recipes
+    monkeypatch.setitem(recipes.RECIPES, ("tanogan", "synthetic"),
+                        recipes.Recipe(epochs=1, batch_size=8, source="a test recipe"))
+    unbatched = [a for i, a in enumerate(TINY) if "--batch-size" not in TINY[max(i - 1, 0):i + 1]]
+    assert train.main([*unbatched, "--output", str(tmp_path / "a")]) == 0
+    metadata = json.loads((tmp_path / "a" / "metadata.json").read_text())
+    assert (metadata["epochs"], metadata["batch_size"]) == (1, 8)
+    assert recipes.recipe("alad", "kdd99").batch_size == 50
+    assert recipes.recipe("alad", "csv:mine.csv") == recipes.Recipe()
+
+
+def test_recipes_name_registered_models_and_say_where_their_settings_come_from():
+    import zoo
+    from zoo import recipes
+    for (model, _), recipe in recipes.RECIPES.items():
+        assert model in zoo.names()
+        assert recipe.source
