@@ -1,4 +1,4 @@
-"""A DeepLog-style next-log-key LSTM (Du et al., CCS 2017): a baseline of the HDFS benchmark.
+"""A DeepLog-style next-log-key LSTM (Du et al., CCS 2017): the HDFS benchmark's comparison model.
 
 DeepLog learns from normal sessions which log key comes next after the keys before it, and
 flags a session when one of its keys is not among the g most likely next keys. As in DeepLog's
@@ -6,7 +6,8 @@ HDFS experiment: two LSTM layers of 64 units, g = 9, Adam. Two differences, both
 sessions: the LSTM reads a session's whole prefix (DeepLog reads a sliding window of h = 10
 keys), and it also predicts the first key, after a start token.
 
-Baseline code for benchmarks, not a zoo detector: it is neither saved nor served.
+A comparison model for benchmarks/protocols/hdfs.py, not a zoo detector and not one of the
+plain baselines (zoo/baselines.py): it is neither saved nor served.
 """
 
 from __future__ import annotations

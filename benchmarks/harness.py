@@ -83,6 +83,11 @@ class Results:
 
     protocol: "Protocol"
     records: dict[str, dict[str, Any]]
+    settings: Mapping[str, Any] | None = None  # the runs' settings; None: the protocol's own
+
+    def __post_init__(self) -> None:
+        if self.settings is None:
+            self.settings = dict(self.protocol.settings)
 
     def trials(self) -> Iterator[tuple[str, int, str, dict[str, Any]]]:
         """(method, seed, unit, record) for every cached run, in the order they were cached."""
@@ -129,7 +134,7 @@ class Results:
         """The line every section starts with: command, seeds, settings, machine, dates."""
         dates = self.dates()
         when = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
-        settings = ", ".join(f"{k} {v}" for k, v in self.protocol.settings.items())
+        settings = ", ".join(f"{k} {v}" for k, v in self.settings.items())
         return (f"Command: `python -m benchmarks run {self.protocol.name}`; seeds "
                 f"{self.seeds()}" + (f"; {settings}" if settings else "")
                 + f"; machine: {'; '.join(self.machines())}; run {when}.")
@@ -236,7 +241,7 @@ def load_results(protocol: Protocol, results_dir: Path = RESULTS_DIR,
     """The cached runs of `protocol` (its own settings unless `settings` says otherwise)."""
     settings = protocol.settings if settings is None else settings
     cache = Cache(cache_path(protocol, settings, results_dir), protocol.name, settings)
-    return Results(protocol, cache.records)
+    return Results(protocol, cache.records, settings)
 
 
 def run(protocol: Protocol, methods: Sequence[str] | None = None,
@@ -279,7 +284,7 @@ def run(protocol: Protocol, methods: Sequence[str] | None = None,
                           "date": datetime.date.today().isoformat(),
                           "seconds": round(time.time() - started, 1)})
         print(f"[{number}/{len(todo)}] done in {time.time() - started:.0f} s", flush=True)
-    return Results(protocol, {t.key: cache.records[t.key] for t in trials})
+    return Results(protocol, {t.key: cache.records[t.key] for t in trials}, settings)
 
 
 def section_markdown(results: Results, level: int = 3) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable
 
-from datasets import files, hdfs, kdd, mnist, nab, synthetic, yahoo
+from datasets import files, hdfs, kdd, mnist, nab, smap_msl, synthetic, yahoo
 from datasets.base import (DATA_DIR_ENV, DataFileNotFoundError, Dataset, DatasetError, Split,
                            data_dir)
 from datasets.files import from_arrays
@@ -24,6 +24,7 @@ _LOADERS: dict[str, tuple[Callable[..., Dataset], str]] = {
     "digits": (mnist.load_digits, "digits"),
     "nab": (nab.load, "nab:<category>/<file>.csv"),
     "yahoo-a1": (yahoo.load, "yahoo-a1:<path to a CSV>"),
+    "smap-msl": (smap_msl.load, "smap-msl:<channel>"),
     "kdd99": (kdd.load_kdd99, "kdd99"),
     "nsl-kdd": (kdd.load_nsl_kdd, "nsl-kdd"),
     "mnist": (mnist.load_mnist, "mnist"),

@@ -5,6 +5,8 @@ convolution stack and dense head (the GAN+RL paper's classifiers and its feature
 
 from __future__ import annotations
 
+import math
+
 from typing import Callable, Sequence
 
 import keras
@@ -101,17 +103,19 @@ def strided_conv_stack(filters: Sequence[int], name: str, kernel_size: int = 4,
 def check_gan_shape(example_shape: Sequence[int], hidden: Sequence[int], owner: str) -> None:
     """Refuse an example shape the dense or DCGAN networks cannot take.
 
-    Rows [features] go through dense layers; images [height, width, channels] through
-    len(hidden) stride-2 (de)convolutions, so height and width must divide by 2**len(hidden).
+    Rows [features] go through dense layers, and so do windows [steps, features], flattened
+    into rows of steps·features values; images [height, width, channels] through len(hidden)
+    stride-2 (de)convolutions, so height and width must divide by 2**len(hidden).
 
     Raises:
         DetectorError: naming the shape and what was expected.
     """
-    if len(example_shape) == 1:
+    if len(example_shape) in (1, 2):
         return
     if len(example_shape) != 3:
-        raise DetectorError(f"{owner} takes rows [features] or images [height, width, "
-                            f"channels]; got example shape {list(example_shape)}")
+        raise DetectorError(f"{owner} takes rows [features], windows [steps, features] or "
+                            f"images [height, width, channels]; got example shape "
+                            f"{list(example_shape)}")
     factor = 2 ** len(hidden)
     if example_shape[0] % factor or example_shape[1] % factor:
         raise DetectorError(f"{owner}: images of {example_shape[0]}x{example_shape[1]} cannot "
@@ -123,11 +127,16 @@ def feature_stack(example_shape: Sequence[int], hidden: Sequence[int], name: str
                   spectral_norm: bool = False) -> keras.Sequential:
     """The body of a discriminator or encoder: [batch, *example_shape] -> [batch, features].
 
-    Rows: Dense layers of widths `hidden`; images: 4x4 stride-2 convolutions with `hidden`
-    filters, flattened. LeakyReLU(0.2) after each, as DCGAN's discriminator.
+    Rows: Dense layers of widths `hidden` (windows: flattened first); images: 4x4 stride-2
+    convolutions with `hidden` filters, flattened. LeakyReLU(0.2) after each, as DCGAN's
+    discriminator.
     """
     if len(example_shape) == 1:
         return dense_stack(hidden, name=name, spectral_norm=spectral_norm)
+    if len(example_shape) == 2:
+        return keras.Sequential([layers.Flatten(name="flatten"),
+                                 *dense_stack(hidden, name=name,
+                                              spectral_norm=spectral_norm).layers], name=name)
     return strided_conv_stack(hidden, name=name, spectral_norm=spectral_norm)
 
 
@@ -145,17 +154,20 @@ def decoder_network(example_shape: Sequence[int], latent_dim: int, hidden: Seque
     """z [batch, latent_dim] -> x [batch, *example_shape]: a GAN generator, its outputs in
     [-1, 1] with the default tanh (the range the zoo scales inputs onto).
 
-    Rows: Dense(ReLU) layers of widths `hidden`, then Dense(features). Images, as DCGAN: a
+    Rows: Dense(ReLU) layers of widths `hidden`, then Dense(features); windows [steps,
+    features] the same onto steps·features values, reshaped. Images, as DCGAN: a
     Dense projection to a (height, width) / 2**len(hidden) grid of hidden[0] channels, then 4x4
     stride-2 transposed convolutions with hidden[1:] filters and finally the image's channels,
     each doubling height and width; batch normalisation (synchronised across replicas, so a
     distributed step equals a single-device one) and ReLU between them.
     """
-    if len(example_shape) == 1:
+    if len(example_shape) in (1, 2):
         return keras.Sequential(
             [dense_stack(hidden, name=f"{name}_body", activation="relu"),
-             layers.Dense(example_shape[0], activation=output_activation,
-                          name=f"{name}_output")],
+             layers.Dense(math.prod(example_shape), activation=output_activation,
+                          name=f"{name}_output"),
+             *([layers.Reshape(tuple(example_shape), name=f"{name}_window")]
+               if len(example_shape) == 2 else [])],
             name=name)
     height, width, channels = example_shape
     factor = 2 ** len(hidden)

@@ -22,7 +22,9 @@ layer (here tanh by default, as the inputs are scaled into [-1, 1]; `generator_a
 "linear"` gives the reference's) and scores with exponential moving averages of the weights
 (decay 0.9999); here D has no dropout and the weights are scored as trained. The reference's
 KDD99 loader also discards its min-max scaler's output, so the paper's EGBAD trained on unscaled
-features: `scaling=None` with a linear G is that setting. Images: the same shape of networks in
+features: `scaling=None` with a linear G is that setting. Windows of a series [steps, features]
+(the tabular benchmark GAN+RL compares against): the row networks on the flattened window,
+learning rate 1e-4. Images: the same shape of networks in
 DCGAN form, smaller than the reference's (which is sized for a GPU): G Dense → 7x7x64 →
 14x14x32 → 28x28 up-convolutions, E and D's x-branch 4x4 stride-2 convolutions with 32 and 64
 filters, latent 32, learning rate 2e-4.
@@ -95,10 +97,12 @@ class BiGAN(LatentGAN):
 
 @keras.saving.register_keras_serializable(package="zoo")
 class EGBAD(BiGAN):
-    """BiGAN anomaly detector on rows [features] or images [height, width, channels].
+    """BiGAN anomaly detector on rows [features], windows [steps, features] (flattened) or
+    images [height, width, channels].
 
     Args:
-        example_shape: (features,) for rows, (height, width, channels) for images.
+        example_shape: (features,) for rows, (steps, features) for windows, (height, width,
+            channels) for images.
         latent_dim: dimension of z.
         generator_hidden, encoder_hidden: see BiGAN.
         discriminator_hidden: widths or filters of D's x-branch.
@@ -126,6 +130,7 @@ class EGBAD(BiGAN):
     LOSSES = ("d_loss", "g_loss", "e_loss", "reconstruction_loss")
     KIND_ARGUMENTS = {
         "tabular": {},
+        "series": {"learning_rate": 1e-4},
         "image": {**IMAGE_NETWORKS, "discriminator_hidden": (32, 64),
                   "discriminator_joint_hidden": (256,)}}
     DEFAULT_EPOCHS = 10

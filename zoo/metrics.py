@@ -1,8 +1,9 @@
 """The zoo's evaluation metrics, in plain NumPy (cross-checked against scikit-learn in tests).
 
 Labels: 1 = anomaly, the positive class. Scores: higher = more anomalous. Threshold-free metrics
-(AUROC, AUPRC) come first; F1 at a threshold chosen without test labels next; the oracle best-F1
-and the point-adjusted F1 are reported only under names that say what they are.
+(AUROC, AUPRC, and for series the range-based VUS-PR and VUS-ROC of TSB-AD) come first; F1 at a
+threshold chosen without test labels next; the oracle best-F1 and the point-adjusted F1 are
+reported only under names that say what they are.
 """
 
 from __future__ import annotations
@@ -260,8 +261,274 @@ def oracle_point_adjusted_balanced_accuracy(labels, scores) -> tuple[float, floa
     return best, best_threshold
 
 
+#: The number of score thresholds TSB-AD's VUS traces each curve through.
+VUS_THRESHOLDS = 250
+
+#: The buffer length TSB-AD falls back to when a series shows no usable period, and the one
+#: `vus` uses when it is given none.
+FALLBACK_BUFFER = 125
+
+
+def _ranges(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends), int [n_ranges] each: the maximal runs of True in bool [n], ends inclusive."""
+    edges = np.diff(np.r_[0, labels.astype(np.int8), 0])
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+
+
+def _first_flagging_threshold(scores: np.ndarray, n_thresholds: int) -> np.ndarray:
+    """int [n]: for each point, the first of TSB-AD's thresholds that flags it (score >= t), or
+    n_thresholds where none does.
+
+    The thresholds are the scores at positions floor(linspace(0, n - 1, n_thresholds)) of the
+    scores sorted from high to low, so they never increase and, from two thresholds on, the
+    last is the lowest score and flags every point (a single threshold is the highest score).
+    For n <= n_thresholds every position is taken, so every distinct score is a threshold.
+    """
+    n = len(scores)
+    descending = np.sort(scores)[::-1]
+    thresholds = descending[np.linspace(0, n - 1, n_thresholds).astype(int)]
+    # -thresholds is ascending: the first j with -t_j >= -score is the first t_j <= score.
+    return np.searchsorted(-thresholds, -scores, side="left")
+
+
+def _buffer_weights(labels: np.ndarray, where: np.ndarray,
+                    contribution: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cells, weights): the normal points of a widened series and their buffer weights.
+
+    Args:
+        labels: bool [n].
+        where: int [m], points in 0..n-1 that some range's buffer reaches, repeats allowed.
+        contribution: float [m], > 0, the weight each reach brings.
+
+    Returns:
+        cells: int [k], the distinct unlabelled points of `where`, ascending; weights: float
+        [k], the sum of their contributions capped at 1 (labelled points weigh 1 already).
+    """
+    n = len(labels)
+    if 16 * len(where) > n:  # many reaches: one pass over the series beats a sort of them
+        total = np.bincount(where, contribution, minlength=n)
+        total[labels] = 0.0
+        cells = np.flatnonzero(total)
+        return cells, np.minimum(total[cells], 1.0)
+    cells, which = np.unique(where, return_inverse=True)
+    total = np.minimum(np.bincount(which, contribution, minlength=len(cells)), 1.0)
+    normal = ~labels[cells]
+    return cells[normal], total[normal]
+
+
+def _vus_areas(labels: np.ndarray, scores: np.ndarray, max_buffer: int,
+               n_thresholds: int) -> tuple[float, float]:
+    """(VUS-PR, VUS-ROC) of validated bool [n] labels (both classes) and float64 [n] scores.
+
+    Every curve is traced at once from one integer per point, the first threshold flagging it:
+    any sum over the flagged points at each threshold is a cumulative bincount of it. The work
+    is O(n log n) for the thresholds, then at most O(n + n_ranges * buffer) per buffer length.
+    """
+    n, n_anomalies = len(labels), int(labels.sum())
+    first = _first_flagging_threshold(scores, n_thresholds)
+
+    def flagged_sum(which: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """float [n_thresholds]: the sum of `weights` (1 each) over the points `which` flagged at
+        each threshold, `which` holding each point's first flagging threshold."""
+        counts = np.bincount(which, weights, minlength=n_thresholds + 1)
+        return np.cumsum(counts[:n_thresholds])
+
+    n_flagged = flagged_sum(first)
+    anomalies_flagged = flagged_sum(first[labels])
+    starts, ends = _ranges(labels)
+    n_ranges = len(starts)
+    # The first threshold flagging a point of each labelled range.
+    range_first = np.minimum.reduceat(first[labels],
+                                      np.r_[0, np.cumsum(ends - starts + 1)[:-1]])
+    gaps = starts[1:] - ends[:-1]
+
+    pr_areas, roc_areas = [], []
+    for buffer in range(max_buffer + 1):
+        half = buffer // 2
+        distance = np.arange(1, half + 1)
+        after = ends[:, None] + distance     # int [n_ranges, half]
+        before = starts[:, None] - distance
+        weight = np.sqrt(1.0 - distance / buffer) if half else np.zeros(0)
+
+        # Existence: the share of widened ranges holding a flagged point, ranges whose widened
+        # spans meet (next start - end <= 2 * half) counting as one.
+        first_after = np.where(after < n, first[np.minimum(after, n - 1)], n_thresholds)
+        first_before = np.where(before >= 0, first[np.maximum(before, 0)], n_thresholds)
+        reach = np.minimum(range_first,
+                           np.minimum(first_after, first_before).min(axis=1,
+                                                                     initial=n_thresholds))
+        group_starts = np.flatnonzero(np.r_[True, gaps > 2 * half])
+        existence = flagged_sum(np.minimum.reduceat(reach, group_starts)) / len(group_starts)
+
+        where = np.r_[after.ravel(), before.ravel()]
+        inside = (where >= 0) & (where < n)
+        cells, cell_weight = _buffer_weights(labels, where[inside],
+                                             np.tile(weight, 2 * n_ranges)[inside])
+        buffer_flagged = flagged_sum(first[cells], cell_weight)
+
+        true_positives = anomalies_flagged + buffer_flagged
+        positives = n_anomalies + buffer_flagged / 2.0
+        tpr = np.minimum(true_positives / positives, 1.0) * existence
+        fpr = (n_flagged - true_positives) / (n - positives)
+        precision = true_positives / n_flagged
+
+        pr_areas.append(np.sum(np.diff(tpr, prepend=0.0) * precision))
+        tpr_path, fpr_path = np.r_[0.0, tpr, 1.0], np.r_[0.0, fpr, 1.0]
+        roc_areas.append(np.sum(np.diff(fpr_path) * (tpr_path[1:] + tpr_path[:-1]) / 2.0))
+    return float(np.mean(pr_areas)), float(np.mean(roc_areas))
+
+
+def _whole_number(value, name: str, least: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}")
+    return int(value)
+
+
+def vus(labels, scores, max_buffer: int | None = None, *,
+        n_thresholds: int = VUS_THRESHOLDS) -> dict[str, float]:
+    """VUS-PR and VUS-ROC: the range-based PR and ROC areas averaged over buffer lengths 0..L.
+
+    The volume-under-the-surface measures of Paparrizos et al. (VLDB 2022), as TSB-AD computes
+    them (`RangeAUC_volume_opt` in `TSB_AD/evaluation/basic_metrics.py`), written anew. For each
+    buffer length l = 0, 1, ..., L:
+
+    - widening: the h = l // 2 points on each side of every labelled range (a maximal run of
+      1s) get the weight sqrt(1 - d / l), d = 1..h their distance to the range, so at least
+      sqrt(1/2); weights from two ranges add up to at most 1; labelled points weigh 1. l = 0
+      and l = 1 both widen by nothing;
+    - at each threshold t, flagging the set F of points with score >= t: TP = |F and labelled|
+      + the weights of the flagged buffer points (an unflagged buffer point costs nothing),
+      P = n_anomalies + half those weights, recall = min(TP / P, 1), existence = the share of
+      widened ranges (ranges whose widened spans meet count as one) holding a flagged point,
+      TPR = recall * existence, FPR = (|F| - TP) / (n - P), precision = TP / |F|;
+    - the thresholds: the scores at positions floor(linspace(0, n - 1, n_thresholds)) of the
+      scores sorted high to low (every distinct score when n <= n_thresholds);
+    - the ROC area by trapezoids through (0, 0), the thresholds' (FPR, TPR) and (1, 1); the PR
+      area as sum_j (TPR_j - TPR_{j-1}) * precision_j from TPR = 0, with no closing point.
+
+    VUS-PR and VUS-ROC are the means of the two areas over the L + 1 buffer lengths. Only the
+    order of the scores matters. TSB-AD takes L from the series, not from the scores: its
+    runners pass the period `default_buffer` estimates on the series' first channel.
+
+    Args:
+        labels: int or bool [n], 1 = anomaly, in time order; both classes present.
+        scores: float [n], higher = more anomalous.
+        max_buffer: L, in points, >= 0; None takes FALLBACK_BUFFER (125), TSB-AD's value for
+            a series without a usable period. Pass `default_buffer(series)` to follow TSB-AD.
+            Costs one O(n log n) sort, then at most O(n + n_ranges * L) per buffer length.
+        n_thresholds: points on each curve, >= 1; TSB-AD's 250 by default.
+
+    Returns:
+        {"vus_pr": ..., "vus_roc": ...}, each in [0, 1]. Random scores give a VUS-PR near the
+        weighted share of widened anomalous points and a VUS-ROC near 0.5 only with small
+        buffers: the half-counted buffer weights lift random scores' TPR above their FPR.
+
+    Raises:
+        ValueError: lengths differ, labels not 0/1, NaN scores, one class only, or a
+            max_buffer or n_thresholds that is not a whole number in range.
+    """
+    labels = _binary(labels, "labels")
+    scores = _finite_scores(scores)
+    _same_length(labels, scores, "scores")
+    only = single_class(labels)
+    if only:
+        raise ValueError(f"labels hold only {only}: VUS-PR and VUS-ROC need both classes")
+    max_buffer = FALLBACK_BUFFER if max_buffer is None else _whole_number(max_buffer,
+                                                                          "max_buffer", 0)
+    n_thresholds = _whole_number(n_thresholds, "n_thresholds", 1)
+    pr, roc = _vus_areas(labels, scores, max_buffer, n_thresholds)
+    return {"vus_pr": pr, "vus_roc": roc}
+
+
+def vus_pr(labels, scores, max_buffer: int | None = None, *,
+           n_thresholds: int = VUS_THRESHOLDS) -> float:
+    """VUS-PR: the range-based PR area averaged over buffer lengths 0..max_buffer (see `vus`).
+
+    Args:
+        labels: int or bool [n], 1 = anomaly, in time order; both classes present.
+        scores: float [n], higher = more anomalous.
+        max_buffer: the longest buffer L, in points; None takes FALLBACK_BUFFER.
+        n_thresholds: points on each curve; TSB-AD's 250 by default.
+
+    Returns:
+        VUS-PR in [0, 1].
+    """
+    return vus(labels, scores, max_buffer, n_thresholds=n_thresholds)["vus_pr"]
+
+
+def vus_roc(labels, scores, max_buffer: int | None = None, *,
+            n_thresholds: int = VUS_THRESHOLDS) -> float:
+    """VUS-ROC: the range-based ROC area averaged over buffer lengths 0..max_buffer (see `vus`).
+
+    Args:
+        labels: int or bool [n], 1 = anomaly, in time order; both classes present.
+        scores: float [n], higher = more anomalous.
+        max_buffer: the longest buffer L, in points; None takes FALLBACK_BUFFER.
+        n_thresholds: points on each curve; TSB-AD's 250 by default.
+
+    Returns:
+        VUS-ROC in [0, 1].
+    """
+    return vus(labels, scores, max_buffer, n_thresholds=n_thresholds)["vus_roc"]
+
+
+def _autocorrelation(values: np.ndarray, max_lag: int) -> np.ndarray:
+    """float64 [min(max_lag, n - 1) + 1]: the sample autocorrelation of float [n] `values` at
+    lags 0, 1, ...: the mean removed, sums of lagged products over n (not n - lag), divided by
+    the lag-0 sum, as `statsmodels.tsa.stattools.acf` computes it; by FFT, zero-padded to at
+    least 2n - 1 so the correlation is not circular."""
+    centred = values - values.mean()
+    n = len(centred)
+    size = 1 << (2 * n - 1).bit_length()
+    spectrum = np.fft.rfft(centred, size)
+    products = np.fft.irfft(spectrum * spectrum.conj(), size)[:min(max_lag, n - 1) + 1]
+    return products / products[0]
+
+
+def default_buffer(values) -> int:
+    """The buffer length TSB-AD gives VUS for a series: its period, from the autocorrelation.
+
+    TSB-AD's `find_length_rank(data, rank=1)` (`TSB_AD/utils/slidingWindows.py`), which its
+    runners call on the first channel: the autocorrelation (as `statsmodels`' `acf`) of the
+    first 20,000 points at lags 3..400; of its strict local maxima there (lags 4..399, each
+    higher than both neighbours), the highest; its lag when between 6 and 303, else
+    FALLBACK_BUFFER (125), which is also the answer when there is no local maximum or the
+    series is constant. A highest peak at lag 4 or 5 thus gives 125, and noise can make the
+    highest peak a multiple of the period, both as in TSB-AD.
+
+    Args:
+        values: float [n] or [n, channels] (the first channel is used), in time order.
+
+    Returns:
+        The buffer length in points: 6..303, or 125.
+
+    Raises:
+        ValueError: no values, values that are not finite, or more than two dimensions.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim == 2:
+        values = values[:, 0]
+    if values.ndim != 1 or len(values) == 0:
+        raise ValueError(f"values must be a non-empty series [n] or [n, channels], got shape "
+                         f"{values.shape}")
+    n_bad = int((~np.isfinite(values)).sum())
+    if n_bad:
+        raise ValueError(f"{n_bad} of {len(values)} values are NaN or infinite")
+    values = values[:20000]
+    if np.ptp(values) == 0:
+        return FALLBACK_BUFFER
+    first_lag = 3
+    correlation = _autocorrelation(values, 400)[first_lag:]
+    middle = correlation[1:-1]
+    peaks = np.flatnonzero((middle > correlation[:-2]) & (middle > correlation[2:])) + 1
+    if len(peaks) == 0:
+        return FALLBACK_BUFFER
+    best = int(peaks[np.argmax(correlation[peaks])])  # ties: the shortest lag
+    return best + first_lag if 3 <= best <= 300 else FALLBACK_BUFFER
+
+
 def report(labels, scores, threshold: float | None = None, top_percent: float | None = None,
-           series: bool = False) -> dict[str, float]:
+           series: bool = False, vus_buffer: int | None = None) -> dict[str, float]:
     """Every metric the zoo reports for one set of scores, threshold-free ones first.
 
     Args:
@@ -273,16 +540,25 @@ def report(labels, scores, threshold: float | None = None, top_percent: float | 
             (see `top_percent_predictions`).
         series: the examples are the points of one series in time order; with `threshold`,
             adds "point_adjusted_f1".
+        vus_buffer: with `series`, adds "vus_pr" and "vus_roc" over buffer lengths
+            0..vus_buffer (see `vus`; TSB-AD passes `default_buffer(series_values)`).
 
     Returns:
-        In this order: "auroc", "auprc", the threshold metrics, the top-percent metrics,
-        "oracle_best_f1", "point_adjusted_f1", then "n" and "n_anomalies" (ints).
+        In this order: "auroc", "auprc", "vus_pr", "vus_roc", the threshold metrics, the
+        top-percent metrics, "oracle_best_f1", "point_adjusted_f1", then "n" and
+        "n_anomalies" (ints).
 
     Raises:
-        ValueError: lengths differ, labels not 0/1, NaN scores, or one class only.
+        ValueError: lengths differ, labels not 0/1, NaN scores, or one class only; a
+            vus_buffer without `series`, or not a whole number >= 0.
     """
     labels, scores = _check(labels, scores)
+    if vus_buffer is not None and not series:
+        raise ValueError("vus_buffer needs series=True: VUS is computed on the points of one "
+                         "series in time order")
     results = {"auroc": auroc(labels, scores), "auprc": auprc(labels, scores)}
+    if vus_buffer is not None:
+        results.update(vus(labels, scores, vus_buffer))
     if threshold is not None:
         predicted = scores > threshold
         results.update(zip(("precision", "recall", "f1"), precision_recall_f1(labels, predicted)))

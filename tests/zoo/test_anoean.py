@@ -131,7 +131,7 @@ def test_paper_architectures():
     assert model.encoder.layers[-1].units == model.latent_dim
     assert [layer.units for layer in model.discriminator.layers[0].layers] == [32, 16]
     assert model.discriminator.layers[-1].units == 1
-    # n_D: chosen on NSL-KDD without test labels (benchmarks/anoean_selection.py)
+    # n_D: chosen on NSL-KDD without test labels (python -m benchmarks run anoean-selection)
     assert model.discriminator_steps == 5 and model.latent_dim == 32
     model.compile()
     assert float(model.encoder_optimizer.learning_rate) == pytest.approx(1e-3)

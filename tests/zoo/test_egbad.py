@@ -20,6 +20,24 @@ def test_shared_detector_checks_on_rows_and_images(digits, tmp_path):
     helpers.run_rows_and_images_checks(EGBAD, TINY_ROWS, TINY_IMAGES, digits, tmp_path)
 
 
+def test_shared_detector_checks_on_windows_of_a_series(short_windows, tmp_path):
+    helpers.run_windows_checks(EGBAD, TINY_ROWS, short_windows, tmp_path)
+
+
+def test_windows_go_through_the_row_networks_flattened(short_windows):
+    ds = short_windows[0]
+    model = zoo.get("egbad").for_dataset(ds)
+    steps, features = ds.example_shape
+    assert model.learning_rate == pytest.approx(1e-4)  # GAN+RL's EGBAD benchmark on NAB
+    assert model.encoder(np.zeros((2, steps, features))).shape == (2, 32)
+    assert model.generator(np.zeros((2, 32))).shape == (2, steps, features)
+    assert model.generator.layers[-2].units == steps * features
+
+
+def test_shifted_windows_score_above_normal(short_windows):
+    helpers.check_shifted_windows_score_above_normal(EGBAD, TINY_ROWS, short_windows, ranges=3.0)
+
+
 def test_paper_settings_for_rows_and_images(digits):
     model = EGBAD(example_shape=(121,))
     model.build()
@@ -72,10 +90,12 @@ def test_bad_construction_is_refused_clearly(digits):
         EGBAD(example_shape=(6,), generator_activation="relu")
     with pytest.raises(DetectorError, match="images of 8x8 cannot go through 4 stride-2 layers"):
         EGBAD.for_dataset(digits, generator_hidden=(8, 8, 8, 8))
-    with pytest.raises(DetectorError, match="rows \\[features\\] or images"):
-        EGBAD(example_shape=(10, 1))
-    with pytest.raises(DetectorError, match="EGBAD models rows or images"):
-        EGBAD.for_dataset(datasets.load("synthetic"))
+    with pytest.raises(DetectorError, match="rows \\[features\\], windows"):
+        EGBAD(example_shape=(10, 1, 1, 1))
+    with pytest.raises(DetectorError, match="EGBAD models rows or windows of a series or "
+                                            "images; dataset 'hdfs-like' is sessions"):
+        EGBAD.for_dataset(datasets.from_arrays("sessions", np.ones((40, 5), np.int64),
+                                               name="hdfs-like"))
 
 
 def test_one_mirrored_step_on_two_devices_equals_the_default_strategy_step():

@@ -1,0 +1,39 @@
+"""The survey's protocols: the MNIST protocols give the loaders the digit in the right role (on
+scikit-learn's shipped digits, the same one-class split as the mnist loader), and a section
+renders from cached runs alone."""
+
+import numpy as np
+import pytest
+
+import datasets
+from benchmarks import protocols
+from benchmarks.harness import Results
+from benchmarks.protocols import survey
+
+
+@pytest.mark.parametrize("role, normal", [("one-anomaly", [0, 1, 2, 4, 5, 6, 7, 8, 9]),
+                                          ("one-normal", [3])])
+def test_each_protocol_makes_the_experiment_digit_the_class_it_names(role, normal):
+    ds = datasets.load("digits", seed=0, **survey.experiment_digits(3, role))
+    anomaly = sorted(set(range(10)) - set(normal))
+    assert sorted(np.unique(ds.train.classes)) == normal
+    assert sorted(np.unique(ds.test.classes[ds.test.y == 0])) == normal
+    assert sorted(np.unique(ds.test.classes[ds.test.y == 1])) == anomaly
+
+
+def test_the_mnist_section_and_leaderboard_come_from_the_cache_alone():
+    protocol = protocols.get("mnist-one-normal")
+    aurocs = {("ocgan", 0, "0"): 0.9, ("ocgan", 0, "1"): 0.7, ("ocgan", 1, "0"): 0.8,
+              ("ocgan", 1, "1"): 0.6, ("KDE", 0, "0"): 0.5, ("KDE", 0, "1"): 0.7,
+              ("KDE", 1, "0"): 0.5, ("KDE", 1, "1"): 0.7}
+    records = {f"{m}/{s}/{d}": {"rows": {m: {"auroc": v}}, "split": survey.INSIDE_T10K,
+                                "machine": "m", "date": "2026-01-01"}
+               for (m, s, d), v in aurocs.items()}
+    results = Results(protocol, records)
+    table = [line for line in protocol.section(results) if line.startswith("| ")]
+    assert table == ["| method | 0 | 1 | mean |", "| ocgan | 0.850 | 0.650 | 0.750 ± 0.050 |",
+                     "| KDE | 0.500 | 0.700 | 0.600 ± 0.000 |"]
+    assert "the test uses those 10k images only" in "\n".join(protocol.section(results))
+    (entry,) = protocol.leaderboard(results)
+    assert (entry.model, entry.paper, entry.baseline_name) == ("ocgan", 0.981, "KDE")
+    assert entry.ours == pytest.approx([0.8, 0.7]) and entry.baseline == pytest.approx([0.6, 0.6])
