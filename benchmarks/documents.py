@@ -6,6 +6,7 @@ Nothing here trains or scores: every figure comes from docs/results/<protocol>.j
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Sequence
@@ -26,6 +27,10 @@ INTRODUCTIONS = {
     "PERFORMANCE.md": "# Performance\n\nEvery table here is built by `python -m benchmarks` "
                       "from the runs cached in `docs/results/`, on the machine it names; each "
                       "figure comes from a run alone on that machine.\n"}
+#: The protocol of each model's own paper's main task, for the README's table; a model not named
+#: here shows its first leaderboard row.
+MAIN_PROTOCOL = {"anogan": "mnist-one-anomaly", "ganomaly": "mnist-one-anomaly",
+                 "ocgan": "mnist-one-normal"}
 #: How close to a figure counts as level with it, at the least (the seed spread counts too).
 MARGIN = 0.02
 
@@ -74,8 +79,9 @@ def verdict(entry: Entry) -> str:
 
 
 def entries(all_results: Sequence[Results]) -> list[Entry]:
-    """Every protocol's leaderboard rows."""
-    return [e for r in all_results if r.protocol.leaderboard for e in r.protocol.leaderboard(r)]
+    """Every protocol's leaderboard rows, each naming its protocol."""
+    return [dataclasses.replace(e, protocol=r.protocol.name) for r in all_results
+            if r.protocol.leaderboard for e in r.protocol.leaderboard(r)]
 
 
 def _figure(entry: Entry) -> str:
@@ -92,25 +98,27 @@ def leaderboard(rows: Sequence[Entry]) -> str:
              "the cache of `python -m benchmarks run <protocol>` (details in "
              "[RESULTS.md](RESULTS.md)); the last column trains the same model with "
              "`train.py`.", "",
-             "| model | task | metric | paper | ours | best baseline | verdict | train.py |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| model | task | metric | paper | ours | best baseline | verdict | protocol | "
+             "train.py |", "|---|---|---|---|---|---|---|---|---|"]
     for e in rows:
         paper = f"{e.paper:.3f}" if e.paper is not None else "—"
         why = f" {e.why}" if e.why else ""
         lines.append(f"| {e.model} | {e.task} | {e.metric} | {paper} | {_figure(e)} | "
                      f"{e.baseline_name} {np.mean(e.baseline):.3f} | {verdict(e)}.{why} | "
-                     f"`{e.command}` |")
+                     f"`{e.protocol}` | `{e.command}` |")
     return "\n".join(lines) + "\n"
 
 
 def glance(rows: Sequence[Entry]) -> str:
-    """The README's table: each model's first leaderboard row, in a few columns."""
+    """The README's table: each model on its main task (MAIN_PROTOCOL, else its first
+    leaderboard row), in a few columns."""
     lines = ["| model | data | ours | best plain baseline |", "|---|---|---|---|"]
-    seen: set[str] = set()
+    chosen: dict[str, Entry] = {}
     for e in rows:
-        if e.model in seen:
-            continue
-        seen.add(e.model)
+        if e.model not in chosen or (e.protocol == MAIN_PROTOCOL.get(e.model)
+                                     and chosen[e.model].protocol != e.protocol):
+            chosen[e.model] = e
+    for e in chosen.values():
         lines.append(f"| {e.model} | {e.task} | {e.metric} {np.mean(e.ours):.3f} | "
                      f"{e.baseline_name} {np.mean(e.baseline):.3f} |")
     return "\n".join(lines)

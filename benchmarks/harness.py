@@ -59,7 +59,7 @@ class Entry:
     """One leaderboard row: a model on a task, beside the paper and the best plain baseline.
 
     `ours` and `baseline` hold values of `metric` from the same runs, one per seed (or per
-    series of a suite: `count_of` says which). `paper` is the
+    series of a suite: `count_of` says which; the command names one of them). `paper` is the
     paper's own figure on the same metric, or None with `paper_note` saying what the paper
     reports instead and why it does not compare. `why`: one line of diagnosis, where one exists.
     """
@@ -75,6 +75,7 @@ class Entry:
     paper_note: str = ""
     why: str = ""
     count_of: str = "seeds"
+    protocol: str = ""  # filled in by documents.entries
 
 
 @dataclass

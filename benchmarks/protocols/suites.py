@@ -152,6 +152,7 @@ def suite_leaderboard(task: str, dataset_of: Callable[[str], str]
                 baseline=[theirs[u] for u in units], count_of="series",
                 paper_note="no paper figure over this suite",
                 command=f"python train.py --model {method} --dataset {dataset_of(units[0])} "
+                        f"--epochs {epochs_of(method, results.settings)} "
                         f"--stride {results.settings['test_stride']}"))
         return entries
     return leaderboard
