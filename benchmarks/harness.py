@@ -261,6 +261,9 @@ def run(protocol: Protocol, methods: Sequence[str] | None = None,
         raise BenchmarkError(f"protocol {protocol.name!r} has no method {', '.join(unknown)}; "
                              f"its methods: {', '.join(protocol.methods)}")
     available = list(protocol.units(settings, data_dir))
+    if not available:
+        raise BenchmarkError(f"protocol {protocol.name!r} found no data to run on (data "
+                             f"folder: {data_dir or 'the default'}; see --data-dir)")
     units = list(units or available)
     missing = [u for u in units if u not in available]
     if missing:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -89,6 +90,12 @@ def test_a_cache_of_other_settings_is_never_mixed_in(tmp_path):
 def test_bad_choices_are_named(tmp_path, arguments, message):
     with pytest.raises(BenchmarkError, match=message):
         harness.run(counting_protocol([]), results_dir=tmp_path, **arguments)
+
+
+def test_a_protocol_that_finds_no_data_says_so_rather_than_running_nothing(tmp_path):
+    empty = dataclasses.replace(counting_protocol([]), units=lambda settings, data_dir: [])
+    with pytest.raises(BenchmarkError, match="found no data to run on .data folder: /nowhere"):
+        harness.run(empty, data_dir="/nowhere", results_dir=tmp_path)
 
 
 def test_documents_are_built_from_the_cache_alone(tmp_path):
