@@ -7,9 +7,9 @@ RESULTS.md follows the order below, so each model's sections sit together.
 from __future__ import annotations
 
 from benchmarks.harness import BenchmarkError, Protocol
-from benchmarks.protocols import anoean, hdfs, performance, suites, survey
+from benchmarks.protocols import anoean, hdfs, nab, performance, suites, survey
 
-ALL: list[Protocol] = [*suites.PROTOCOLS, *survey.PROTOCOLS, *anoean.PROTOCOLS,
+ALL: list[Protocol] = [*nab.PROTOCOLS, *suites.PROTOCOLS, *survey.PROTOCOLS, *anoean.PROTOCOLS,
                         *hdfs.PROTOCOLS, *performance.PROTOCOLS]
 _BY_NAME = {p.name: p for p in ALL}
 if len(_BY_NAME) != len(ALL):
