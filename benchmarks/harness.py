@@ -32,6 +32,8 @@ RESULTS_DIR = DOCS / "results"
 CACHE_ENV = "ZOO_BENCHMARK_CACHE"
 #: The unit of a protocol that runs on one piece of data.
 WHOLE = "all"
+#: What a setting of None means: each method takes its own default.
+DEFAULT_WORDS = "each model's default"
 
 
 class BenchmarkError(ValueError):
@@ -135,7 +137,8 @@ class Results:
         """The line every section starts with: command, seeds, settings, machine, dates."""
         dates = self.dates()
         when = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
-        settings = ", ".join(f"{k} {v}" for k, v in self.settings.items())
+        settings = ", ".join(f"{key} {DEFAULT_WORDS if value is None else value}"
+                             for key, value in self.settings.items())
         return (f"Command: `python -m benchmarks run {self.protocol.name}`; seeds "
                 f"{self.seeds()}" + (f"; {settings}" if settings else "")
                 + f"; machine: {'; '.join(self.machines())}; run {when}.")

@@ -7,10 +7,10 @@ RESULTS.md follows the order below, so each model's sections sit together.
 from __future__ import annotations
 
 from benchmarks.harness import BenchmarkError, Protocol
-from benchmarks.protocols import anoean, hdfs, nab, performance, suites, survey
+from benchmarks.protocols import anoean, ganrl, hdfs, nab, performance, suites, survey
 
-ALL: list[Protocol] = [*nab.PROTOCOLS, *suites.PROTOCOLS, *survey.PROTOCOLS, *anoean.PROTOCOLS,
-                        *hdfs.PROTOCOLS, *performance.PROTOCOLS]
+ALL: list[Protocol] = [*nab.PROTOCOLS, *suites.PROTOCOLS, *ganrl.PROTOCOLS, *survey.PROTOCOLS,
+                        *anoean.PROTOCOLS, *hdfs.PROTOCOLS, *performance.PROTOCOLS]
 _BY_NAME = {p.name: p for p in ALL}
 if len(_BY_NAME) != len(ALL):
     raise BenchmarkError("two protocols share a name")

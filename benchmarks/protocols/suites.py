@@ -87,6 +87,7 @@ def unit_means(results: Results, method: str, metric: str) -> dict[str, float]:
 def suite_table(results: Results, unit_name: str) -> list[str]:
     """Per-unit rows (AUROC / AUPRC / VUS-PR of each method), then each method's means and its
     wins against each plain baseline."""
+    units = unit_name if unit_name.endswith("s") else f"{unit_name}s"
     methods = results.methods()
     lines = [f"| {unit_name} | " + " | ".join(methods) + " |",
              "|---|" + "---|" * len(methods)]
@@ -98,10 +99,11 @@ def suite_table(results: Results, unit_name: str) -> list[str]:
             cells.append("—" if means[0] is None else " / ".join(f"{v:.3f}" for v in means))
         lines.append(f"| {unit} | " + " | ".join(cells) + " |")
     lines += ["", f"Cells: AUROC / AUPRC / VUS-PR on the test points (mean over seeds where a "
-              f"{unit_name} ran more than one). Means over the {unit_name}s each method ran; "
-              "wins: the {unit_name}s where it beats the baseline (AUROC, then VUS-PR), of "
-              "those both ran.".replace("{unit_name}", unit_name), "",
-              f"| method | {unit_name}s | " + " | ".join(f"mean {LABELS[m]}" for m in METRICS)
+              f"{unit_name} ran more than one). Means over the {units} each method ran; wins: "
+              f"the {units} where it beats the baseline (AUROC, then VUS-PR), of those both "
+              "ran. VUS-ROC rewards the buffer around each range: uninformative scores reach "
+              "well above 0.5 on it.", "",
+              f"| method | {units} | " + " | ".join(f"mean {LABELS[m]}" for m in METRICS)
               + f" | wins vs {FOREST} | wins vs {PCA} | hours |",
               "|---|---|" + "---|" * len(METRICS) + "---|---|---|"]
     for method in methods:

@@ -43,7 +43,7 @@ import numpy as np
 import datasets
 from benchmarks import common, harness
 from benchmarks.harness import Entry, Protocol, Results, Trial, mean_std
-from zoo import baselines, metrics
+from zoo import baselines, metrics, recipes
 
 GROUP = "The survey's GANs (AnoGAN, EGBAD, ALAD, GANomaly, Fence GAN, OCGAN)"
 
@@ -427,7 +427,9 @@ PROTOCOLS = [
     Protocol(name="kdd99-alad", title="The survey's GANs on KDD99 (ALAD protocol)", group=GROUP,
              methods=(*MODELS, FOREST, COLLAPSE), run=run_alad_protocol,
              section=alad_protocol_section, leaderboard=alad_protocol_leaderboard,
-             settings={"epochs": 8, "patience": 2, "batch_size": 50, "percent": 20.0}),
+             settings={"epochs": recipes.ALAD_PROTOCOL.epochs,
+                       "patience": recipes.ALAD_PROTOCOL.patience,
+                       "batch_size": recipes.ALAD_PROTOCOL.batch_size, "percent": 20.0}),
     egbad_trace("egbad-kdd99-trace", "features min-max scaled"),
     egbad_trace("egbad-kdd99-trace-raw", "unscaled features", epochs=6, raw_features=True),
     egbad_trace("egbad-kdd99-trace-raw-linear", "unscaled features, linear generator output",
