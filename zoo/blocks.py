@@ -100,22 +100,24 @@ def strided_conv_stack(filters: Sequence[int], name: str, kernel_size: int = 4,
          layers.Flatten(name="flatten")], name=name)
 
 
-def check_gan_shape(example_shape: Sequence[int], hidden: Sequence[int], owner: str) -> None:
+def check_gan_shape(example_shape: Sequence[int], hidden: Sequence[int], owner: str,
+                    windows: bool = False) -> None:
     """Refuse an example shape the dense or DCGAN networks cannot take.
 
-    Rows [features] go through dense layers, and so do windows [steps, features], flattened
-    into rows of steps·features values; images [height, width, channels] through len(hidden)
-    stride-2 (de)convolutions, so height and width must divide by 2**len(hidden).
+    Rows [features] go through dense layers, and so do windows [steps, features] for a model
+    that takes them (`windows`), flattened into rows of steps·features values; images [height,
+    width, channels] through len(hidden) stride-2 (de)convolutions, so height and width must
+    divide by 2**len(hidden).
 
     Raises:
         DetectorError: naming the shape and what was expected.
     """
-    if len(example_shape) in (1, 2):
+    if len(example_shape) == 1 or (windows and len(example_shape) == 2):
         return
     if len(example_shape) != 3:
-        raise DetectorError(f"{owner} takes rows [features], windows [steps, features] or "
-                            f"images [height, width, channels]; got example shape "
-                            f"{list(example_shape)}")
+        taken = "rows [features], windows [steps, features] or" if windows else "rows [features] or"
+        raise DetectorError(f"{owner} takes {taken} images [height, width, channels]; got "
+                            f"example shape {list(example_shape)}")
     factor = 2 ** len(hidden)
     if example_shape[0] % factor or example_shape[1] % factor:
         raise DetectorError(f"{owner}: images of {example_shape[0]}x{example_shape[1]} cannot "

@@ -75,7 +75,8 @@ class BiGAN(LatentGAN):
         self.generator_hidden = tuple(int(u) for u in generator_hidden)
         self.encoder_hidden = tuple(int(u) for u in encoder_hidden)
         check_gan_shape(self.example_shape, self.generator_hidden,
-                        f"{type(self).__name__}'s generator")
+                        f"{type(self).__name__}'s generator",
+                        windows="series" in self.KIND_ARGUMENTS)
         self.generator = decoder_network(self.example_shape, self.latent_dim,
                                          self.generator_hidden, name="generator",
                                          output_activation=generator_activation)

@@ -49,7 +49,9 @@ def test_shapes_the_gan_networks_cannot_take_are_refused():
     check_gan_shape((28, 28, 1), (64, 32), "m")
     with pytest.raises(DetectorError, match="m: images of 28x28 cannot go through 3 stride-2"):
         check_gan_shape((28, 28, 1), (64, 32, 16), "m")
-    check_gan_shape((60, 1), (8,), "m")  # windows, flattened into rows
+    check_gan_shape((60, 1), (8,), "m", windows=True)  # windows, flattened into rows
+    with pytest.raises(DetectorError, match="rows \\[features\\] or images"):
+        check_gan_shape((60, 1), (8,), "m")
     with pytest.raises(DetectorError, match="rows \\[features\\], windows \\[steps, "
                                             "features\\] or images"):
-        check_gan_shape((2, 60, 1, 1), (8,), "m")
+        check_gan_shape((2, 60, 1, 1), (8,), "m", windows=True)
