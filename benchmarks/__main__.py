@@ -18,6 +18,8 @@ import json
 import shlex
 import sys
 
+import datasets
+import zoo
 from benchmarks import documents, harness, protocols
 
 
@@ -85,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in documents.publish(protocols.ALL):
             print(f"wrote {path.relative_to(harness.REPO)}")
         return 0
-    except harness.BenchmarkError as err:
+    except (harness.BenchmarkError, datasets.DatasetError, zoo.DetectorError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 

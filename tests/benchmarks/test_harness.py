@@ -150,3 +150,8 @@ def test_settings_on_the_command_line_parse_as_json_values():
     assert cli.parse_setting("epochs=3") == ("epochs", 3)
     assert cli.parse_setting("series=[1, 2]") == ("series", [1, 2])
     assert cli.parse_setting("mode=paper") == ("mode", "paper")
+
+
+def test_a_missing_data_folder_is_one_line_naming_it(capsys):
+    assert cli.main(["run", "nab-suite", "--data-dir", "/nowhere"]) == 2
+    assert "error:" in capsys.readouterr().err
