@@ -53,6 +53,7 @@ import numpy as np
 import datasets
 from benchmarks import harness
 from benchmarks.harness import BenchmarkError, Entry, Protocol, Results, Trial, mean_std
+from benchmarks.protocols import nab as nab_protocols
 from datasets import nab, windows
 from zoo import baselines, metrics
 
@@ -523,15 +524,16 @@ def finite(history: dict[str, list[float]]) -> bool:
     return all(np.all(np.isfinite(values)) for values in history.values())
 
 
-def judge_points(labels: list[np.ndarray], scores: list[np.ndarray],
+def judge_points(labels: list[np.ndarray], scores: list[np.ndarray], values: list[np.ndarray],
                  percent: float) -> dict[str, float]:
-    """Mean AUROC and AUPRC over series; precision, recall, F1 of the top-`percent` flags of
-    each series, pooled."""
+    """Mean AUROC, AUPRC, VUS-PR and VUS-ROC over series (`values`: each series' test part);
+    precision, recall, F1 of the top-`percent` flags of each series, pooled."""
     flagged = [metrics.top_percent_predictions(s, percent) for s in scores]
     precision, recall, f1 = metrics.precision_recall_f1(np.concatenate(labels),
                                                         np.concatenate(flagged))
-    return {"auroc": float(np.mean([metrics.auroc(y, s) for y, s in zip(labels, scores)])),
-            "auprc": float(np.mean([metrics.auprc(y, s) for y, s in zip(labels, scores)])),
+    per_series = [nab_protocols.judged_points(*series) for series in zip(labels, scores, values)]
+    return {**{key: float(np.mean([judged[key] for judged in per_series]))
+               for key in per_series[0]},
             "precision": precision, "recall": recall, "f1": f1}
 
 
@@ -548,7 +550,8 @@ def run_ganrl(trial: Trial) -> dict[str, Any]:
     """One method, one seed, on every series: point scores judged as the paper's Table IV."""
     s = trial.settings
     keys, skipped = ganrl_series(s, trial.data_dir)
-    labels, scores, train_labels, histories, stable, seconds = [], [], [], {}, True, 0.0
+    labels, scores, values, train_labels = [], [], [], []
+    histories, stable, seconds = {}, True, 0.0
     for key in keys:
         print(f"seed {trial.seed}, {trial.method}: {key}", flush=True)
         ds = datasets.load(f"nab:{key}", data_dir=trial.data_dir, window=WINDOW)
@@ -574,12 +577,14 @@ def run_ganrl(trial: Trial) -> dict[str, Any]:
             raise SystemExit(f"{key}, seed {trial.seed}: {trial.method} gave non-finite scores")
         labels.append(ds.test.y)
         scores.append(points)
+        values.append(ds.test.x)
         train_labels.append(ds.train.y)
     percent = 100.0 * float(np.mean(np.concatenate(train_labels)))
     if percent == 0:
         raise BenchmarkError(f"no anomalous training point in {keys}: the top-p% criterion "
                              "takes p from the training labels and needs one")
-    record = {"rows": {trial.method: judge_points(labels, scores, percent)}, "series": keys,
+    record = {"rows": {trial.method: judge_points(labels, scores, values, percent)},
+              "series": keys,
               "skipped": skipped, "percent": percent, "stable": bool(stable),
               "train_and_score_s": seconds}
     if histories:
@@ -614,12 +619,12 @@ def ganrl_section(results: Results) -> list[str]:
              f"λ_GP 10, batch {BATCH}). EGBAD: dense networks on the 60 values of a window, "
              f"learning rate 1e-4, {s['epochs']} epochs. Mean ± std over seeds. Training "
              f"stable (every logged loss finite, every run): {stable}.", "",
-             "| method | precision@top p% | recall@top p% | F1@top p% | AUROC | AUPRC |",
-             "|---|---|---|---|---|---|"]
+             "| method | precision@top p% | recall@top p% | F1@top p% | AUROC | AUPRC | "
+             "VUS-PR |", "|---|---|---|---|---|---|---|"]
     for method in methods:
         lines.append(f"| {method} | " + " | ".join(
             mean_std(results.values(method, method, k))
-            for k in ("precision", "recall", "f1", "auroc", "auprc")) + " |")
+            for k in ("precision", "recall", "f1", "auroc", "auprc", "vus_pr")) + " |")
     auprc = {m: float(np.mean(results.values(m, m, "auprc"))) for m in methods}
     if GANRL in auprc:
         ours = auprc[GANRL]

@@ -91,9 +91,17 @@ def figure(values: list[float]) -> str:
 
 # --- TAnoGAN and the GRU VAE on ambient_temperature_system_failure ---------------------------
 
+def judged_points(labels: np.ndarray, points: np.ndarray,
+                  values: np.ndarray) -> dict[str, float]:
+    """AUROC, AUPRC, VUS-PR and VUS-ROC of point scores; the VUS buffer is TSB-AD's period
+    rule on `values`, the series the points belong to."""
+    return {"auroc": metrics.auroc(labels, points), "auprc": metrics.auprc(labels, points),
+            **metrics.vus(labels, points, max_buffer=metrics.default_buffer(values))}
+
+
 def point_metrics(labels: np.ndarray, window_scores: np.ndarray, stride: int,
-                  window: int = 60) -> dict[str, float]:
-    """AUROC and AUPRC of window scores, mapped to the points of a series.
+                  values: np.ndarray, window: int = 60) -> dict[str, float]:
+    """`judged_points` of window scores mapped to the points of a series.
 
     Args:
         labels: int [n_points], 1 = anomalous point, of the series the windows were cut from.
@@ -101,14 +109,15 @@ def point_metrics(labels: np.ndarray, window_scores: np.ndarray, stride: int,
             `window` starting at `datasets.windows.window_starts(n_points, window, stride)`
             (every `stride` points, the last aligned to the series' end).
         stride: the steps between the windows' starts.
+        values: float [n_points] or [n_points, features], the series itself.
         window: the windows' length.
 
     Returns:
-        {"auroc", "auprc"} of the point scores, each point scored by the highest score of the
-        windows that cover it.
+        {"auroc", "auprc", "vus_pr", "vus_roc"} of the point scores, each point scored by the
+        highest score of the windows that cover it.
     """
     points = windows.window_to_point_scores(window_scores, len(labels), window, stride)
-    return {"auroc": metrics.auroc(labels, points), "auprc": metrics.auprc(labels, points)}
+    return judged_points(labels, points, values)
 
 
 def paper_window_metric(labels: np.ndarray, window_scores: np.ndarray) -> float:
@@ -159,7 +168,8 @@ def run_split(trial: Trial) -> dict[str, Any]:
     x_test, _ = ds.examples("test", stride=1)
     if trial.method == FOREST:
         forest = baselines.isolation_forest_scores(x_train, x_test, trial.seed)
-        return {"rows": {f"{FOREST}, test stride 1": point_metrics(ds.test.y, forest, 1)}}
+        return {"rows": {f"{FOREST}, test stride 1": point_metrics(ds.test.y, forest, 1,
+                                                                   ds.test.x)}}
     detector = trained(trial.method, ds, x_train, trial.seed,
                        epochs_of(trial.method, trial.settings))
     rows = {}
@@ -167,7 +177,7 @@ def run_split(trial: Trial) -> dict[str, Any]:
         scored = evaluation.score_split(detector, ds, "test", stride=stride, verbose=0)
         rows[f"{LABELS[trial.method]}, test stride {stride}"] = metrics.report(
             scored.labels, scored.scores, threshold=float(detector.threshold.numpy()),
-            series=True)
+            series=True, vus_buffer=metrics.default_buffer(ds.test.x))
     record: dict[str, Any] = {"rows": rows}
     if trial.method == "tanogan":
         record["speed"] = scoring_speed(detector, np.ascontiguousarray(x_test[:1000]), 20)
@@ -185,17 +195,17 @@ def run_whole_series(trial: Trial) -> dict[str, Any]:
         forest = baselines.isolation_forest_scores(x_all, x_all, trial.seed)
         every_60th = windows.window_starts(len(series), 60, 60)  # x_all: every stride-1 window
         return {"rows": {
-            f"{FOREST}, stride 60": {**point_metrics(labels, forest[every_60th], 60),
+            f"{FOREST}, stride 60": {**point_metrics(labels, forest[every_60th], 60, series),
                                      "paper_metric": paper_window_metric(labels,
                                                                          forest[every_60th])},
-            f"{FOREST}, stride 1": point_metrics(labels, forest, 1)}}
+            f"{FOREST}, stride 1": point_metrics(labels, forest, 1, series)}}
     detector = trained(trial.method, ds, x_all, trial.seed,
                        epochs_of(trial.method, trial.settings), calibrate=False,
                        scaling=minmax_stats(series))
     rows = {}
     for stride in (60, 1):
         _, window_scores = evaluation.score_series(detector, series, stride)
-        row = point_metrics(labels, window_scores, stride)
+        row = point_metrics(labels, window_scores, stride, series)
         if stride == 60:
             row["paper_metric"] = paper_window_metric(labels, window_scores)
         rows[f"{LABELS[trial.method]}, stride {stride}"] = row
@@ -203,12 +213,13 @@ def run_whole_series(trial: Trial) -> dict[str, Any]:
 
 
 def series_table(results: Results, last: tuple[str, str]) -> list[str]:
-    """| method | AUROC | AUPRC | <last> | over every row of every method."""
-    lines = [f"| method | AUROC | AUPRC | {last[1]} |", "|---|---|---|---|"]
+    """| method | AUROC | AUPRC | VUS-PR | <last> | over every row of every method (VUS-PR: "—"
+    for runs cached before it was measured)."""
+    lines = [f"| method | AUROC | AUPRC | VUS-PR | {last[1]} |", "|---|---|---|---|---|"]
     for method in results.methods():
         for row in results.rows(method, results.seeds(method)[0]):
             cells = [mean_std(results.values(method, row, k)) for k in ("auroc", "auprc",
-                                                                         last[0])]
+                                                                         "vus_pr", last[0])]
             lines.append(f"| {row} | " + " | ".join(cells) + " |")
     return lines
 
@@ -326,8 +337,7 @@ def point_quality(model, ds, stride: int = 1) -> dict[str, float]:
     """AUROC and AUPRC on the test points, the test windows scored at `stride`."""
     started = time.perf_counter()
     scored = evaluation.score_split(model, ds, "test", stride=stride, batch_size=1000)
-    return {"auroc": metrics.auroc(scored.labels, scored.scores),
-            "auprc": metrics.auprc(scored.labels, scored.scores),
+    return {**judged_points(scored.labels, scored.scores, ds.test.x),
             "seconds": time.perf_counter() - started}
 
 
@@ -394,7 +404,7 @@ def run_fast_inversion(trial: Trial) -> dict[str, Any]:
         started = time.perf_counter()
         forest = baselines.isolation_forest_scores(ds.examples("train", stride=1)[0],
                                                    ds.examples("test", stride=1)[0], trial.seed)
-        return {"rows": {FOREST: {**point_metrics(ds.test.y, forest, 1),
+        return {"rows": {FOREST: {**point_metrics(ds.test.y, forest, 1, ds.test.x),
                                   "seconds": time.perf_counter() - started}}}
     model, seconds = trained_with_encoder("tanogan", ds, trial)
     return {"rows": every_mode(model, ds, 1), "training_seconds": seconds}
@@ -407,18 +417,20 @@ def fast_inversion_section(results: Results) -> list[str]:
              f"TAnoGAN trains {s['epochs']} epochs, then the encoder {s['encoder_epochs']}; each "
              "seed's model trained once and scored in every mode. IsolationForest: fitted on the "
              "stride-1 train windows (its seconds: fitting and scoring).", "",
-             "| mode | start | most steps | AUROC | AUPRC | test scoring seconds |",
-             "|---|---|---|---|---|---|"]
+             "| mode | start | most steps | AUROC | AUPRC | VUS-PR | test scoring seconds |",
+             "|---|---|---|---|---|---|---|"]
     for mode, settings in MODES.items():
         seconds = results.values("tanogan", mode, "seconds")
         if seconds:
             lines.append(f"| {mode} | {settings['start']} | {settings['steps']} | "
                          f"{mean_std(results.values('tanogan', mode, 'auroc'))} | "
                          f"{mean_std(results.values('tanogan', mode, 'auprc'))} | "
+                         f"{mean_std(results.values('tanogan', mode, 'vus_pr'))} | "
                          f"{np.mean(seconds):.1f} |")
     seconds = results.values(FOREST, FOREST, "seconds")
     if seconds:
-        forest = [mean_std(results.values(FOREST, FOREST, k)) for k in ("auroc", "auprc")]
+        forest = [mean_std(results.values(FOREST, FOREST, k))
+                  for k in ("auroc", "auprc", "vus_pr")]
         lines.append(f"| {FOREST} | — | — | {' | '.join(forest)} | {np.mean(seconds):.1f} |")
     paper = results.values("tanogan", "paper", "auroc")
     for mode in list(MODES)[1:]:

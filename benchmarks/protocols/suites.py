@@ -21,7 +21,9 @@ import datasets
 import zoo
 from benchmarks import common
 from benchmarks.harness import Entry, Protocol, Results, Trial
-from datasets import nab, smap_msl
+from benchmarks.protocols import nab
+from datasets import nab as nab_data
+from datasets import smap_msl
 from zoo import baselines, evaluation, metrics
 
 MODELS = ("tanogan", "gru_vae_series", "ganrl")
@@ -39,11 +41,9 @@ CHANNELS_PER_SPACECRAFT = 10
 
 def judged(ds, scored: evaluation.SplitScores) -> dict[str, float]:
     """AUROC, AUPRC, VUS-PR and VUS-ROC of the test points, and the VUS buffer used."""
-    buffer = metrics.default_buffer(np.asarray(ds.test.x)[:, 0])
-    vus = metrics.vus(scored.labels, scored.scores, max_buffer=buffer)
-    return {"auroc": metrics.auroc(scored.labels, scored.scores),
-            "auprc": metrics.auprc(scored.labels, scored.scores), **vus, "buffer": buffer,
-            "points": len(scored.labels), "anomalies": int(scored.labels.sum())}
+    return {**nab.judged_points(scored.labels, scored.scores, ds.test.x),
+            "buffer": metrics.default_buffer(ds.test.x), "points": len(scored.labels),
+            "anomalies": int(scored.labels.sum())}
 
 
 def epochs_of(method: str, settings: Mapping[str, Any]) -> int:
@@ -68,7 +68,7 @@ def run_series(dataset: str, trial: Trial) -> dict[str, Any]:
 
 def nab_units(settings: Mapping[str, Any], data_dir: str | None) -> list[str]:
     """Every NAB series present with at least one labelled anomaly in its test part."""
-    return [key for key in nab.series_keys(data_dir)
+    return [key for key in nab_data.series_keys(data_dir)
             if datasets.load(f"nab:{key}", data_dir=data_dir).test.y.any()]
 
 
