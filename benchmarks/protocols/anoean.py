@@ -259,6 +259,24 @@ TOY = Protocol(name="anoean-toy", title="AnoEAN toy example (the paper's Figure 
 
 # ---------------------------------------------------------------- NSL-KDD and KDD99
 
+def one_class_row(method: str, normal: np.ndarray, ds: Dataset, s: Mapping[str, Any],
+                  seed: int) -> dict[str, float]:
+    """A one-class baseline fitted on `normal` rows, judged on `ds`'s test part at the
+    `quantile` of its val scores."""
+    val, test = val_test_scores(one_class_scorer(method, normal, s, seed), ds)
+    return judged(ds.test.y, test, np.quantile(val, s["quantile"]))
+
+
+def svm_row(ds: Dataset, s: Mapping[str, Any], seed: int) -> dict[str, float] | None:
+    """The cost-sensitive SVM trained on `ds`'s known labels, judged as `one_class_row`; None
+    without known anomalies (one class: not defined)."""
+    if not ds.train.known.any():
+        return None
+    val, test = val_test_scores(baselines.cost_sensitive_svm(
+        ds.train.x, ds.train.known, s["svm_max_train"], seed), ds)
+    return judged(ds.test.y, test, np.quantile(val, s["quantile"]))
+
+
 def load_kdd(name: str, data_dir: str | None, seed: int, fraction: float, **options: Any
              ) -> Dataset:
     return datasets.load(name, data_dir=data_dir, seed=seed, known_anomaly_fraction=fraction,
@@ -275,16 +293,12 @@ def run_kdd(trial: Trial) -> dict[str, Any]:
         notes = notes or ds.meta["notes"]
         y = ds.test.y
         if trial.method in ONE_CLASS:  # normal rows only: the same for every fraction
-            normal = ds.train.x[ds.train.known == 0]
-            val, test = val_test_scores(one_class_scorer(trial.method, normal, s, seed), ds)
-            row = judged(y, test, np.quantile(val, s["quantile"]))
+            row = one_class_row(trial.method, ds.train.x[ds.train.known == 0], ds, s, seed)
             rows = {fraction_key(f): row for f in s["fractions"]}
             break
         if trial.method == SVM:
-            if ds.train.known.any():  # one class at 0 known anomalies: not defined
-                val, test = val_test_scores(baselines.cost_sensitive_svm(
-                    ds.train.x, ds.train.known, s["svm_max_train"], seed), ds)
-                rows[fraction_key(fraction)] = judged(y, test, np.quantile(val, s["quantile"]))
+            if (row := svm_row(ds, s, seed)) is not None:
+                rows[fraction_key(fraction)] = row
             continue
         model, epochs = train_anoean(ds, seed, s["epochs"], s["batch_size"], s["patience"], **(
             {"latent_dim": s["latent_dim"]} if s["latent_dim"] else {}))
@@ -869,17 +883,12 @@ def run_mnist(trial: Trial) -> dict[str, Any]:
             run = with_split(ds, pool_x, pool_digits, split)
             y = run.test.y
             if trial.method in ONE_CLASS:  # normal images only; the same test for every fraction
-                val, test = val_test_scores(one_class_scorer(trial.method, ds.train.x, s, seed),
-                                            run)
-                row = judged(y, test, np.quantile(val, s["quantile"]))
+                row = one_class_row(trial.method, ds.train.x, run, s, seed)
                 rows = {fraction_key(f): row for f in s["fractions"]}
                 break
             if trial.method == SVM:
-                if run.train.known.any():  # one class at 0 known anomalies: not defined
-                    val, test = val_test_scores(baselines.cost_sensitive_svm(
-                        run.train.x, run.train.known, s["svm_max_train"], seed), run)
-                    rows[fraction_key(fraction)] = judged(y, test,
-                                                          np.quantile(val, s["quantile"]))
+                if (row := svm_row(run, s, seed)) is not None:
+                    rows[fraction_key(fraction)] = row
                 continue
             model, epochs = train_anoean(run, seed, s["epochs"], s["batch_size"], s["patience"])
             threshold = model.calibrate(run.val.x, quantile=s["quantile"], batch_size=1024)
