@@ -2,7 +2,7 @@
 
     python -m benchmarks list
     python -m benchmarks run <protocol> [--methods ...] [--seeds ...] [--units ...]
-        [--epochs N] [--set KEY=VALUE ...] [--data-dir DIR]
+        [--epochs N] [--set KEY=VALUE ...] [--rerun] [--data-dir DIR]
     python -m benchmarks publish
 
 `run` runs what the cache (docs/results/<protocol>.json) lacks, then rebuilds docs/RESULTS.md,
@@ -56,6 +56,9 @@ def parser() -> argparse.ArgumentParser:
     runner.add_argument("--set", action="append", default=[], type=parse_setting,
                         metavar="KEY=VALUE", dest="overrides",
                         help="override one of the protocol's settings (an experiment)")
+    runner.add_argument("--rerun", action="store_true",
+                        help="run the selected methods, seeds and units again even when "
+                             "cached, replacing their records (after a change to the code)")
     runner.add_argument("--data-dir", default=None,
                         help="folder of the real datasets (default: $ZOO_DATA_DIR, else "
                              "../shared/data, else ~/.zoo/data)")
@@ -78,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                 overrides["epochs"] = args.epochs
             argv = sys.argv[1:] if argv is None else argv
             results = harness.run(protocol, args.methods, args.seeds, args.units, overrides,
-                                  args.data_dir,
+                                  args.data_dir, rerun=args.rerun,
                                   command=" ".join(["python -m benchmarks",
                                                     *map(shlex.quote, argv)]))
             if overrides:

@@ -159,7 +159,8 @@ class Protocol:
             header line).
         settings: what changes its numbers (epochs, batch size, ...), with their defaults.
         seeds: its default seeds.
-        units: settings -> the units it runs each method on (series, digits); default one.
+        units: (settings, data folder) -> the units it runs each method on (series,
+            channels, digits); default one, WHOLE.
         leaderboard: the cached results -> its leaderboard rows.
         document: "RESULTS.md" or "PERFORMANCE.md".
     """
@@ -251,8 +252,9 @@ def load_results(protocol: Protocol, results_dir: Path = RESULTS_DIR,
 def run(protocol: Protocol, methods: Sequence[str] | None = None,
         seeds: Sequence[int] | None = None, units: Sequence[str] | None = None,
         overrides: Mapping[str, Any] | None = None, data_dir: str | None = None,
-        results_dir: Path = RESULTS_DIR, command: str = "") -> Results:
-    """Run every (method, seed, unit) of `protocol` that its cache lacks; return all its runs.
+        results_dir: Path = RESULTS_DIR, command: str = "", rerun: bool = False) -> Results:
+    """Run every (method, seed, unit) of `protocol` that its cache lacks (with `rerun`: every
+    one selected, replacing what is cached); return all its runs.
 
     Each finished run is written to the cache before the next starts, with the command, the
     machine, the date and its seconds. Progress: one line per run started and finished.
@@ -276,7 +278,7 @@ def run(protocol: Protocol, methods: Sequence[str] | None = None,
     cache = Cache(cache_path(protocol, settings, results_dir), protocol.name, settings)
     trials = [Trial(protocol.name, method, seed, unit, settings, data_dir)
               for unit in units for seed in (seeds or protocol.seeds) for method in methods]
-    todo = [t for t in trials if t not in cache]
+    todo = [t for t in trials if rerun or t not in cache]
     print(f"{protocol.name}: {len(trials) - len(todo)} of {len(trials)} runs cached in "
           f"{cache.path}", flush=True)
     where = machine() if todo else ""

@@ -61,6 +61,9 @@ def test_a_stopped_run_resumes_with_only_what_the_cache_lacks(tmp_path):
     calls.clear()
     harness.run(counting_protocol(calls), results_dir=tmp_path)
     assert calls == []
+    harness.run(counting_protocol(calls), methods=["model"], seeds=[0], units=["u2"],
+                results_dir=tmp_path, rerun=True)
+    assert calls == ["model/0/u2"]
 
 
 def test_other_settings_are_an_experiment_cached_outside_the_docs(tmp_path, monkeypatch):
