@@ -30,7 +30,7 @@ INTRODUCTIONS = {
 #: The protocol of each model's own paper's main task, for the README's table; a model not named
 #: here shows its first leaderboard row.
 MAIN_PROTOCOL = {"anogan": "mnist-one-anomaly", "ganomaly": "mnist-one-anomaly",
-                 "ocgan": "mnist-one-normal"}
+                 "ganrl": "ganrl-nab", "ocgan": "mnist-one-normal"}
 #: How close to a figure counts as level with it, at the least (the seed spread counts too).
 MARGIN = 0.02
 
