@@ -8,7 +8,9 @@ The flow: load the dataset; build the model (or load an export to fine-tune, --i
 the distribution strategy's scope; fit (with BackupAndRestore, so the same command resumes a
 killed run); calibrate the threshold on the normal validation data; export to --output; evaluate
 on the test split and add the metrics to the export's metadata. The export comes before the
-evaluation, so that nothing going wrong there costs the trained model.
+evaluation, so that nothing going wrong there costs the trained model. The metadata also records
+the command as typed in the repository root, the machine, and what the model answers for 8 fixed
+test examples (zoo.export.reproduction), which whoever loads the export can check.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import ast
 import contextlib
 import json
 import os
+import shlex
 import shutil
 import sys
 import tempfile
@@ -120,7 +123,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tensorboard", default=None, metavar="DIR",
                         help="log every tracked loss per epoch to DIR for TensorBoard "
                              "(tensorboard --logdir DIR); needs the tensorboard package")
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.command = command_line(argv, list(parser._option_string_actions))
     if args.refit_scaling and not args.init_from:
         parser.error("--refit-scaling applies to fine-tuning: give --init-from too")
     try:
@@ -134,6 +139,57 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         if value is not None and value < 1:
             parser.error(f"{flag} must be a positive integer, got {value}")
     return args
+
+
+REPO = Path(__file__).resolve().parent
+#: Datasets named by a path ("csv:<path>"): the path is recorded as the other paths are.
+FILE_DATASETS = ("csv", "parquet", "table", "npy", "npz", "images", "sessions", "yahoo-a1")
+
+
+def from_repo_root(path: str) -> str:
+    """`path` (relative to the working directory, or absolute) as written from the repository
+    root: relative where it lies inside the repository, else absolute."""
+    full = Path(os.path.abspath(Path(path).expanduser()))
+    try:
+        return str(full.relative_to(REPO))
+    except ValueError:
+        return str(full)
+
+
+def dataset_from_repo_root(name: str) -> str:
+    """A --dataset value with the path of a file dataset written as `from_repo_root` does."""
+    key, sep, path = name.partition(":")
+    return f"{key}:{from_repo_root(path)}" if sep and key in FILE_DATASETS and path else name
+
+
+#: Flags whose value names a file or folder, and how it is rewritten for `command_line`.
+PATH_VALUES = {"--output": from_repo_root, "--init-from": from_repo_root,
+               "--data-dir": from_repo_root, "--json": from_repo_root,
+               "--tensorboard": from_repo_root, "--dataset": dataset_from_repo_root}
+
+
+def command_line(argv: Sequence[str], options: Sequence[str]) -> str:
+    """The command of this run as a reader types it in the repository root: `python train.py`
+    and `argv`, each flag written in full (argparse takes unambiguous prefixes: `options` are
+    the parser's flags) and each path from the repository root (see `from_repo_root`)."""
+    words, rewrite = [], None
+    for word in argv:
+        if rewrite is not None:
+            words.append(rewrite(word))
+            rewrite = None
+            continue
+        if word.startswith("--") and word != "--":
+            flag, sep, value = word.partition("=")
+            if flag not in options:  # a prefix: argparse accepted it, so it names one flag
+                flag = next((o for o in options if o.startswith(flag)), flag)
+            fix = PATH_VALUES.get(flag)
+            if fix is not None and sep:
+                value = fix(value)
+            elif fix is not None:
+                rewrite = fix
+            word = flag + sep + value
+        words.append(word)
+    return shlex.join(["python", "train.py", *words])
 
 
 def parse_assignments(pairs: Sequence[str], flag: str) -> dict[str, Any]:
@@ -390,14 +446,17 @@ def run(args: argparse.Namespace, callbacks: Sequence[Any] = ()) -> dict[str, An
     print(f"calibrating the threshold (quantile {args.quantile}) on normal validation data, "
           f"stride {stride}", flush=True)
     threshold = model.calibrate(evaluation.calibration_inputs(ds, stride), quantile=args.quantile)
-    record = {"model": model_name, "dataset": ds.name, "dataset_options": dataset_options,
+    record = {"command": getattr(args, "command", None),
+              "model": model_name, "dataset": ds.name, "dataset_options": dataset_options,
               "dataset_meta": {k: v for k, v in ds.meta.items() if k not in PER_EXAMPLE_META},
               "kind": ds.kind, "feature_names": ds.meta.get("feature_names"),
               "seed": args.seed, "epochs": epochs, "batch_size": args.batch_size,
               "patience": args.patience,
               "stride": stride, "quantile": args.quantile, "strategy": args.strategy,
               "threshold": threshold, "metrics": None, "baseline_isolation_forest": None,
-              "history": last, "run_seconds": round(time.time() - started, 1)}
+              "history": last, "run_seconds": round(time.time() - started, 1),
+              # the export's answers for a few fixed test examples, which travel with them
+              "reproduction": export.reproduction(model, ds, stride) if len(ds.test) else None}
     if source is not None:
         record.update(init_from=str(Path(args.init_from).resolve()),
                       init_from_weights_sha256=source.get("weights_sha256"),

@@ -1,4 +1,6 @@
-"""The model zoo: `zoo.get(name)` returns a detector class, `zoo.names()` lists them.
+"""The model zoo: `zoo.get(name)` returns a detector class, `zoo.names()` lists them;
+`zoo.pretrained(name)` returns a shipped, trained model, `zoo.load(folder)` any export's
+(zoo/catalog.py).
 
 Importing `zoo` registers every model with Keras, so `keras.models.load_model` can rebuild them.
 """
@@ -10,6 +12,7 @@ from zoo.alad import ALAD
 from zoo.anoean import AnoEAN
 from zoo.anogan import AnoGAN
 from zoo.base import AnomalyDetector, DetectorError
+from zoo.catalog import load, pretrained
 from zoo.classifiers import CLSTM, CNNDNN, LSTMDNN
 from zoo.egbad import EGBAD
 from zoo.export import ExportError
@@ -77,4 +80,5 @@ def name_of(model: AnomalyDetector) -> str:
 
 __all__ = ["USER_ERRORS", "ALAD", "AnoEAN", "AnoGAN", "AnomalyDetector", "CLSTM", "CNNDNN",
            "DetectorError", "EGBAD", "FenceGAN", "GANRL", "GANomaly", "GRUVAE", "LSTMDNN", "OCGAN",
-           "TAnoGAN", "WindowGRUVAE", "get", "inversion_models", "name_of", "names"]
+           "TAnoGAN", "WindowGRUVAE", "get", "inversion_models", "load", "name_of", "names",
+           "pretrained"]

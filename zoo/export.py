@@ -7,7 +7,7 @@ An export folder holds:
                          {"score": [batch], "is_anomaly": [batch]}, the threshold inside
     model.keras          the model with both optimizers' state, for keras.models.load_model
     metadata.json        model, dataset, hyper-parameters, seed, threshold, scaling, versions,
-                         metrics
+                         the machine, metrics
 
 A new folder is written under a temporary name and renamed into place at the end, so a killed
 export never leaves a half-written folder. Exporting again into an existing folder adds the next
@@ -19,6 +19,7 @@ records the metrics), so an error in evaluation never costs the trained model.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -26,6 +27,7 @@ import os
 import platform
 import shutil
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -53,6 +55,40 @@ def package_versions() -> dict[str, str]:
             "scikit-learn": sklearn.__version__}
 
 
+#: CPU instruction sets that change float32 results (oneDNN picks its kernels by them).
+INSTRUCTION_SETS = ("avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile")
+
+
+def machine() -> dict[str, Any]:
+    """The machine an export was made on, for metadata.json: CPU model, instruction sets that
+    change float kernels, cores, GPUs (names; empty for none) and operating system."""
+    cpu, flags = platform.processor() or platform.machine(), set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                cpu = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+    except OSError:  # not Linux: platform's word for the CPU
+        pass
+    gpus = []
+    for device in tf.config.list_physical_devices("GPU"):
+        details = tf.config.experimental.get_device_details(device)
+        gpus.append(details.get("device_name", device.name))
+    return {"cpu": cpu, "architecture": platform.machine(),
+            "instruction_sets": [name for name in INSTRUCTION_SETS if name in flags],
+            "cores": os.cpu_count(), "gpus": gpus, "os": platform.platform()}
+
+
+def describe_machine(facts: dict[str, Any]) -> str:
+    """`machine()` facts in one line: 'AMD EPYC (avx2, avx512f), 2 cores, no GPU'."""
+    sets = ", ".join(facts.get("instruction_sets") or [])
+    gpus = ", ".join(facts.get("gpus") or []) or "no GPU"
+    return (f"{facts.get('cpu', '?')}" + (f" ({sets})" if sets else "")
+            + f", {facts.get('cores', '?')} cores, {gpus}")
+
+
 def weights_digest(model: keras.Model) -> str:
     """sha256 of every weight of `model`, in order: equal digests mean equal models (used to
     check reproducibility and that workers of one training agree)."""
@@ -60,6 +96,51 @@ def weights_digest(model: keras.Model) -> str:
     for weight in model.weights:
         digest.update(np.ascontiguousarray(keras.ops.convert_to_numpy(weight)).tobytes())
     return digest.hexdigest()
+
+
+#: How many fixed test examples an export's metadata records the scores of (`reproduction`).
+REPRODUCTION_EXAMPLES = 8
+
+
+def encode_array(values: np.ndarray) -> dict[str, Any]:
+    """An array as JSON: dtype, shape and its bytes (C order), zlib-compressed, in base64."""
+    values = np.ascontiguousarray(values)
+    return {"dtype": str(values.dtype), "shape": list(values.shape), "encoding": "zlib+base64",
+            "data": base64.b64encode(zlib.compress(values.tobytes(), 9)).decode("ascii")}
+
+
+def decode_array(encoded: dict[str, Any]) -> np.ndarray:
+    """The array `encode_array` wrote."""
+    raw = zlib.decompress(base64.b64decode(encoded["data"]))
+    return np.frombuffer(raw, dtype=encoded["dtype"]).reshape(encoded["shape"]).copy()
+
+
+def reproduction(model: AnomalyDetector, ds, stride: int = 1, split: str = "test",
+                 count: int = REPRODUCTION_EXAMPLES) -> dict[str, Any] | None:
+    """What `model` answers for `count` fixed examples of `split`, for metadata.json: whoever
+    loads the export can score the same inputs and compare (the examples travel with the
+    record, so the check needs no dataset).
+
+    The examples are `ds.examples(split, stride)` at `count` evenly spaced indices (first and
+    last included), so that they span the split; None for an empty split.
+
+    Returns:
+        {"examples": the choice in words, "split", "stride", "indices", "labels", "inputs"
+        (`encode_array`), "outputs": each output of the serving signature, one value per
+        example}.
+    """
+    x, y = ds.examples(split, stride=stride)
+    if len(x) == 0:
+        return None
+    indices = sorted({int(i) for i in np.linspace(0, len(x) - 1, min(count, len(x))).round()})
+    inputs = np.ascontiguousarray(x[indices])
+    outputs = model.predict_outputs(inputs)
+    return {"examples": f"{len(indices)} examples of the {split} split at stride {stride}, at "
+                        f"evenly spaced indices of ds.examples({split!r}, stride={stride})",
+            "split": split, "stride": stride, "indices": indices,
+            "labels": [int(v) for v in np.asarray(y)[indices]],
+            "inputs": encode_array(inputs),
+            "outputs": {name: np.asarray(value).tolist() for name, value in outputs.items()}}
 
 
 def serving_versions(output: Path) -> list[int]:
@@ -133,7 +214,7 @@ def export(model: AnomalyDetector, output: str | os.PathLike,
         model: a built (and normally calibrated) detector.
         output: the export folder; created, or extended with the next serving version.
         metadata: facts to record (dataset, seed, metrics, ...); the threshold, config,
-            serving version and package versions are added here.
+            serving version, package versions and machine are added here.
 
     Returns:
         The metadata written to metadata.json.
@@ -147,7 +228,7 @@ def export(model: AnomalyDetector, output: str | os.PathLike,
                               "config": model.get_config(), "threshold": threshold,
                               "serving_version": version,
                               "weights_sha256": weights_digest(model),
-                              "versions": package_versions()})
+                              "versions": package_versions(), "machine": machine()})
         staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
         try:
             write_saved_model(model, staging / SERVING_DIR / str(version))

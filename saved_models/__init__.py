@@ -1,0 +1,1 @@
+"""The zoo's shipped models: `catalog.json` lists them, `ship.py` makes, checks and documents them."""
