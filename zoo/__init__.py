@@ -15,6 +15,8 @@ from zoo.base import AnomalyDetector, DetectorError
 from zoo.catalog import load, pretrained
 from zoo.classifiers import CLSTM, CNNDNN, LSTMDNN
 from zoo.egbad import EGBAD
+from zoo.ensemble import (AnoGANEnsemble, EGBADEnsemble, GANEnsemble, GANomalyEnsemble,
+                          TAnoGANEnsemble)
 from zoo.export import ExportError
 from zoo.fencegan import FenceGAN
 from zoo.ganrl import GANRL
@@ -31,17 +33,21 @@ _MODELS: dict[str, type[AnomalyDetector]] = {
     "alad": ALAD,
     "anoean": AnoEAN,
     "anogan": AnoGAN,
+    "anogan_ensemble": AnoGANEnsemble,
     "clstm": CLSTM,
     "cnn_dnn": CNNDNN,
     "egbad": EGBAD,
+    "egbad_ensemble": EGBADEnsemble,
     "fencegan": FenceGAN,
     "ganomaly": GANomaly,
+    "ganomaly_ensemble": GANomalyEnsemble,
     "ganrl": GANRL,
     "gru_vae": GRUVAE,
     "gru_vae_series": WindowGRUVAE,
     "lstm_dnn": LSTMDNN,
     "ocgan": OCGAN,
     "tanogan": TAnoGAN,
+    "tanogan_ensemble": TAnoGANEnsemble,
 }
 
 DEFAULT = "tanogan"
@@ -78,7 +84,8 @@ def name_of(model: AnomalyDetector) -> str:
     raise DetectorError(f"{type(model).__name__} is not a registered zoo model")
 
 
-__all__ = ["USER_ERRORS", "ALAD", "AnoEAN", "AnoGAN", "AnomalyDetector", "CLSTM", "CNNDNN",
-           "DetectorError", "EGBAD", "FenceGAN", "GANRL", "GANomaly", "GRUVAE", "LSTMDNN", "OCGAN",
-           "TAnoGAN", "WindowGRUVAE", "get", "inversion_models", "load", "name_of", "names",
+__all__ = ["USER_ERRORS", "ALAD", "AnoEAN", "AnoGAN", "AnoGANEnsemble", "AnomalyDetector", "CLSTM",
+           "CNNDNN", "DetectorError", "EGBAD", "EGBADEnsemble", "FenceGAN", "GANEnsemble", "GANRL",
+           "GANomaly", "GANomalyEnsemble", "GRUVAE", "LSTMDNN", "OCGAN", "TAnoGAN",
+           "TAnoGANEnsemble", "WindowGRUVAE", "get", "inversion_models", "load", "name_of", "names",
            "pretrained"]

@@ -97,25 +97,31 @@ class AnoGAN(LatentInversion, LatentGAN):
         self.build_inversion_encoder()
 
     def train_step(self, data):
-        real = self.scale(keras.utils.unpack_x_y_sample_weight(data)[0])
+        x = self.scale(keras.utils.unpack_x_y_sample_weight(data)[0])
+        return self.log_losses(**self.adversarial_step(x, self, self.minimize))
+
+    def adversarial_step(self, real: tf.Tensor, nets: Any, minimize) -> dict[str, tf.Tensor]:
+        """One step of the game on scaled inputs `real`, between the networks of `nets` (this
+        model, or a member pair of a GAN ensemble, zoo.ensemble), each update made by
+        `minimize(player, loss, tape)`. Returns this replica's share of each loss."""
         batch_size = tf.shape(real)[0]
 
         # (1) Discriminator: real inputs are 1, generated ones 0.
-        fake = self.generator(self.sample_prior(batch_size), training=True)
+        fake = nets.generator(self.sample_prior(batch_size), training=True)
         with tf.GradientTape() as tape:
-            real_logit, _ = self.discriminator(real, training=True)
-            fake_logit, _ = self.discriminator(fake, training=True)
+            real_logit, _ = nets.discriminator(real, training=True)
+            fake_logit, _ = nets.discriminator(fake, training=True)
             d_loss = sigmoid_cross_entropy(1.0, real_logit) + sigmoid_cross_entropy(0.0, fake_logit)
-        self.minimize("discriminator", d_loss, tape)
+        minimize("discriminator", d_loss, tape)
 
         # (2) Generator: make the discriminator call its samples real.
         with tf.GradientTape() as tape:
-            fake_logit, _ = self.discriminator(
-                self.generator(self.sample_prior(batch_size), training=True), training=True)
+            fake_logit, _ = nets.discriminator(
+                nets.generator(self.sample_prior(batch_size), training=True), training=True)
             g_loss = sigmoid_cross_entropy(1.0, fake_logit)
-        self.minimize("generator", g_loss, tape)
+        minimize("generator", g_loss, tape)
 
-        return self.log_losses(d_loss=d_loss, g_loss=g_loss)
+        return {"d_loss": d_loss, "g_loss": g_loss}
 
     # ----- scoring: the inversion (zoo.inversion.LatentInversion) --------------------------
 
@@ -127,9 +133,9 @@ class AnoGAN(LatentInversion, LatentGAN):
     def inversion_feature_weights(self) -> list[float]:
         return [self.feature_weight]
 
-    def inversion_features(self, x: tf.Tensor) -> list[tf.Tensor]:
-        """f: the discriminator's last hidden layer."""
-        return [self.discriminator(x)[1]]
+    def inversion_features(self, x: tf.Tensor, nets: Any = None) -> list[tf.Tensor]:
+        """f: the discriminator's last hidden layer (of `nets`' discriminator, when given)."""
+        return [(self if nets is None else nets).discriminator(x)[1]]
 
     def build_encoder(self) -> keras.Sequential:
         """E: inputs [batch, *example_shape] -> z [batch, latent_dim], the discriminator's

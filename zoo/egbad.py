@@ -87,9 +87,11 @@ class BiGAN(LatentGAN):
         self.generator(tf.zeros((1, self.latent_dim)))
         self.encoder(tf.zeros((1, *self.example_shape)))
 
-    def validation_loss(self, x: tf.Tensor) -> tf.Tensor:
-        """Mean |x - G(E(x))| per feature: how well E then G give normal inputs back."""
-        return global_mean(per_example_absolute_error(x, self.generator(self.encoder(x))))
+    def validation_loss(self, x: tf.Tensor, nets: Any = None) -> tf.Tensor:
+        """Mean |x - G(E(x))| per feature: how well E then G give normal inputs back (with the
+        G and E of `nets`, a member pair of a GAN ensemble, when given)."""
+        nets = self if nets is None else nets
+        return global_mean(per_example_absolute_error(x, nets.generator(nets.encoder(x))))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "generator_hidden": list(self.generator_hidden),
@@ -175,41 +177,51 @@ class EGBAD(BiGAN):
 
     def train_step(self, data):
         x = self.scale(keras.utils.unpack_x_y_sample_weight(data)[0])
+        return self.log_losses(**self.adversarial_step(x, self, self.minimize))
+
+    def adversarial_step(self, x: tf.Tensor, nets: Any, minimize) -> dict[str, tf.Tensor]:
+        """One step of the game on scaled inputs `x`, between the networks of `nets` (this
+        model, or a member pair of a GAN ensemble, zoo.ensemble), each update made by
+        `minimize(player, loss, tape)`. Returns this replica's share of each loss."""
         z = self.sample_prior(tf.shape(x)[0])
         # The three updates one after another, each on a fresh forward pass, as the reference
         # code.
         with tf.GradientTape() as tape:
-            real_logit = self.real_pair_logit(x)
-            fake_logit = self.fake_pair_logit(z)
+            real_logit = self.real_pair_logit(x, nets)
+            fake_logit = self.fake_pair_logit(z, nets)
             d_loss = sigmoid_cross_entropy(1.0, real_logit) + sigmoid_cross_entropy(0.0, fake_logit)
-        self.minimize("discriminator", d_loss, tape)
+        minimize("discriminator", d_loss, tape)
         with tf.GradientTape() as tape:
-            fake_logit = self.fake_pair_logit(z)
+            fake_logit = self.fake_pair_logit(z, nets)
             g_loss = sigmoid_cross_entropy(1.0, fake_logit)
-        self.minimize("generator", g_loss, tape)
+        minimize("generator", g_loss, tape)
         with tf.GradientTape() as tape:
-            real_logit = self.real_pair_logit(x)
+            real_logit = self.real_pair_logit(x, nets)
             e_loss = sigmoid_cross_entropy(0.0, real_logit)
-        self.minimize("encoder", e_loss, tape)
-        return self.log_losses(d_loss=d_loss, g_loss=g_loss, e_loss=e_loss,
-                               reconstruction_loss=self.validation_loss(x))
+        minimize("encoder", e_loss, tape)
+        return {"d_loss": d_loss, "g_loss": g_loss, "e_loss": e_loss,
+                "reconstruction_loss": self.validation_loss(x, nets)}
 
-    def real_pair_logit(self, x: tf.Tensor) -> tf.Tensor:
-        """D's logit of the pairs (x, E(x)), in training mode: float32 [batch]."""
-        logit, _ = self.discriminator(x, self.encoder(x, training=True), training=True)
+    def real_pair_logit(self, x: tf.Tensor, nets: Any) -> tf.Tensor:
+        """D's logit of the pairs (x, E(x)), in training mode, D and E those of `nets`:
+        float32 [batch]."""
+        logit, _ = nets.discriminator(x, nets.encoder(x, training=True), training=True)
         return tf.cast(logit, "float32")
 
-    def fake_pair_logit(self, z: tf.Tensor) -> tf.Tensor:
-        """D's logit of the pairs (G(z), z), in training mode: float32 [batch]."""
-        logit, _ = self.discriminator(self.generator(z, training=True), z, training=True)
+    def fake_pair_logit(self, z: tf.Tensor, nets: Any) -> tf.Tensor:
+        """D's logit of the pairs (G(z), z), in training mode, D and G those of `nets`:
+        float32 [batch]."""
+        logit, _ = nets.discriminator(nets.generator(z, training=True), z, training=True)
         return tf.cast(logit, "float32")
 
-    def anomaly_scores(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
-        """Both scores of inputs already scaled: {method: float32 [batch]}."""
-        encoded = self.encoder(x)
-        reconstructed = self.generator(encoded)
-        real_logit, real_features = self.discriminator(x, encoded)
-        _, fake_features = self.discriminator(reconstructed, encoded)
+    def anomaly_scores(self, x: tf.Tensor, nets: Any = None) -> dict[str, tf.Tensor]:
+        """Both scores of inputs already scaled, by this model's networks or those of `nets`
+        (a member pair of a GAN ensemble): {method: float32 [batch]}."""
+        nets = self if nets is None else nets
+        encoded = nets.encoder(x)
+        reconstructed = nets.generator(encoded)
+        real_logit, real_features = nets.discriminator(x, encoded)
+        _, fake_features = nets.discriminator(reconstructed, encoded)
         residual = per_example_l1(x, reconstructed)
         discrimination = {
             "cross-entropy": tf.nn.softplus(-tf.cast(real_logit, "float32")),  # -log σ(logit)
@@ -217,8 +229,12 @@ class EGBAD(BiGAN):
         return {method: (1.0 - self.score_weight) * residual + self.score_weight * term
                 for method, term in discrimination.items()}
 
+    def score_of(self, x: tf.Tensor, nets: Any) -> tf.Tensor:
+        """The score of scaled inputs by the networks of `nets`: float32 [batch]."""
+        return self.anomaly_scores(x, nets)[self.score_method]
+
     def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
-        return self.anomaly_scores(x)[self.score_method]
+        return self.score_of(x, self)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "discriminator_hidden": list(self.discriminator_hidden),

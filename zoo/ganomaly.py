@@ -130,43 +130,55 @@ class GANomaly(LatentGAN):
 
     def train_step(self, data):
         x = self.scale(keras.utils.unpack_x_y_sample_weight(data)[0])
+        return self.log_losses(**self.adversarial_step(x, self, self.minimize))
+
+    def adversarial_step(self, x: tf.Tensor, nets: Any, minimize) -> dict[str, tf.Tensor]:
+        """One step of the game on scaled inputs `x`, between the networks of `nets` (this
+        model, or a member pair of a GAN ensemble, zoo.ensemble), each update made by
+        `minimize(player, loss, tape)`. Returns this replica's share of each loss."""
         # The generator first, then D on the same x̂ held fixed, as the official code; each
         # update has its own tape and forward pass.
         with tf.GradientTape() as tape:
-            z, reconstructed, z_again = self.reconstruct(x, training=True)
-            _, real_features = self.discriminator(x, training=True)
-            _, fake_features = self.discriminator(reconstructed, training=True)
+            z, reconstructed, z_again = self.reconstruct(x, training=True, nets=nets)
+            _, real_features = nets.discriminator(x, training=True)
+            _, fake_features = nets.discriminator(reconstructed, training=True)
             adv_loss = global_mean(per_example_squared_error(real_features, fake_features))
             con_loss = global_mean(per_example_absolute_error(x, reconstructed))
             enc_loss = global_mean(per_example_squared_error(z, z_again))
             g_loss = (self.adversarial_weight * adv_loss + self.contextual_weight * con_loss
                       + self.encoder_weight * enc_loss)
-        self.minimize("generator", g_loss, tape)
+        minimize("generator", g_loss, tape)
         reconstructed = tf.stop_gradient(reconstructed)
         with tf.GradientTape() as tape:
-            real_logit, _ = self.discriminator(x, training=True)
-            fake_logit, _ = self.discriminator(reconstructed, training=True)
+            real_logit, _ = nets.discriminator(x, training=True)
+            fake_logit, _ = nets.discriminator(reconstructed, training=True)
             d_loss = 0.5 * (sigmoid_cross_entropy(1.0, real_logit)
                             + sigmoid_cross_entropy(0.0, fake_logit))
-        self.minimize("discriminator", d_loss, tape)
-        return self.log_losses(d_loss=d_loss, g_loss=g_loss, adv_loss=adv_loss,
-                               con_loss=con_loss, enc_loss=enc_loss)
+        minimize("discriminator", d_loss, tape)
+        return {"d_loss": d_loss, "g_loss": g_loss, "adv_loss": adv_loss, "con_loss": con_loss,
+                "enc_loss": enc_loss}
 
-    def reconstruct(self, x: tf.Tensor,
-                    training: bool = False) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-        """The generator's pass on inputs already scaled: (z = G_E(x) [batch, latent_dim],
+    def reconstruct(self, x: tf.Tensor, training: bool = False,
+                    nets: Any = None) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        """The generator's pass on inputs already scaled, by this model's networks or those of
+        `nets` (a member pair of a GAN ensemble): (z = G_E(x) [batch, latent_dim],
         x̂ = G_D(z) [batch, *example_shape], ẑ = E(x̂) [batch, latent_dim])."""
-        z = self.encoder(x, training=training)
-        reconstructed = self.decoder(z, training=training)
-        return z, reconstructed, self.second_encoder(reconstructed, training=training)
+        nets = self if nets is None else nets
+        z = nets.encoder(x, training=training)
+        reconstructed = nets.decoder(z, training=training)
+        return z, reconstructed, nets.second_encoder(reconstructed, training=training)
 
-    def validation_loss(self, x: tf.Tensor) -> tf.Tensor:
+    def validation_loss(self, x: tf.Tensor, nets: Any = None) -> tf.Tensor:
         """L_con on normal inputs: mean |x - x̂|."""
-        return global_mean(per_example_absolute_error(x, self.reconstruct(x)[1]))
+        return global_mean(per_example_absolute_error(x, self.reconstruct(x, nets=nets)[1]))
+
+    def score_of(self, x: tf.Tensor, nets: Any) -> tf.Tensor:
+        """The score of scaled inputs by the networks of `nets`: float32 [batch]."""
+        z, _, z_again = self.reconstruct(x, nets=nets)
+        return per_example_l1(z, z_again)
 
     def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
-        z, _, z_again = self.reconstruct(x)
-        return per_example_l1(z, z_again)
+        return self.score_of(x, self)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "encoder_hidden": list(self.encoder_hidden),

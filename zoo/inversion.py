@@ -21,6 +21,7 @@ no longer improves its loss by a relative `tolerance`.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple, Sequence
 
 import keras
@@ -289,14 +290,16 @@ class LatentInversion:
                                                               seed=[self.seed, 0])
         return tf.tile(start, [batch_size] + [1] * len(self.latent_shape))
 
-    def inversion_of(self, x: tf.Tensor) -> Inversion:
-        """The search of scaled inputs as the model's settings say."""
+    def inversion_of(self, x: tf.Tensor, nets: Any = None) -> Inversion:
+        """The search of scaled inputs as the model's settings say; with `nets` (a member pair
+        of a GAN ensemble, zoo.ensemble), the search of its generator with its
+        discriminator's features, uncompiled."""
         if self.inversion_start == "encoder":
-            z_init = tf.cast(self.encoder(x), tf.float32)
+            z_init = tf.cast((self if nets is None else nets).encoder(x), tf.float32)
         else:
             z_init = self.prior_start(tf.shape(x)[0])
-        if not self.inversion_jit:
-            return self.search(x, z_init)
+        if nets is not None or not self.inversion_jit:
+            return self.search(x, z_init, nets)
         # XLA compiles the search, its loop included, into one program (one per batch size
         # met); inside a traced or exported function it runs as a compiled cluster. The start
         # stays outside: XLA's stateless random numbers are not TensorFlow's.
@@ -305,12 +308,22 @@ class LatentInversion:
                                                 reduce_retracing=True)
         return self._compiled_search(x, z_init)
 
-    def search(self, x: tf.Tensor, z_init: tf.Tensor) -> Inversion:
-        """`invert` from `z_init` with the model's generator, features and settings."""
-        return invert(x, z_init, self.generator, self.inversion_features,
-                      self.inversion_feature_weights, steps=self.inversion_steps,
-                      learning_rate=self.inversion_learning_rate,
+    def search(self, x: tf.Tensor, z_init: tf.Tensor, nets: Any = None) -> Inversion:
+        """`invert` from `z_init` with the model's generator, features and settings (the
+        generator and features of `nets`, when given)."""
+        if nets is None:
+            generator, features = self.generator, self.inversion_features
+        else:
+            generator = nets.generator
+            features = functools.partial(self.inversion_features, nets=nets)
+        return invert(x, z_init, generator, features, self.inversion_feature_weights,
+                      steps=self.inversion_steps, learning_rate=self.inversion_learning_rate,
                       tolerance=self.inversion_tolerance)
+
+    def score_of(self, x: tf.Tensor, nets: Any) -> tf.Tensor:
+        """The score of scaled inputs by the generator and discriminator of `nets`: float32
+        [batch]."""
+        return self.inversion_of(x, nets).score
 
     def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
         return self.inversion_of(x).score

@@ -109,9 +109,11 @@ class TAnoGAN(LatentInversion, AnomalyDetector):
         self.discriminator_head.build((None, self.window, self.discriminator_units))
         self.build_inversion_encoder()
 
-    def discriminate(self, x: tf.Tensor) -> tf.Tensor:
-        """Probability that each step of each window is real: [batch, window, 1]."""
-        return self.discriminator_head(self.discriminator_features(x))
+    def discriminate(self, x: tf.Tensor, nets: Any = None) -> tf.Tensor:
+        """Probability that each step of each window is real, by this model's discriminator or
+        that of `nets` (a member pair of a GAN ensemble): [batch, window, 1]."""
+        nets = self if nets is None else nets
+        return nets.discriminator_head(nets.discriminator_features(x))
 
     def sample_noise(self, batch_size) -> tf.Tensor:
         return self.noise_std * keras.random.normal(
@@ -120,24 +122,30 @@ class TAnoGAN(LatentInversion, AnomalyDetector):
     def train_step(self, data):
         # Inputs only; a (x, y) pair from a labelled pipeline is accepted and y ignored.
         real = self.scale(data[0] if isinstance(data, tuple) else data)
+        return self.log_losses(**self.adversarial_step(real, self, self.minimize))
+
+    def adversarial_step(self, real: tf.Tensor, nets: Any, minimize) -> dict[str, tf.Tensor]:
+        """One step of the game on scaled windows `real`, between the networks of `nets` (this
+        model, or a member pair of a GAN ensemble, zoo.ensemble), each update made by
+        `minimize(player, loss, tape)`. Returns this replica's share of each loss."""
         batch_size = tf.shape(real)[0]
         ones = tf.ones((batch_size, self.window, 1))
         zeros = tf.zeros((batch_size, self.window, 1))
 
         # (1) Discriminator: real windows are 1, generated ones 0, at every step.
-        fake = self.generator(self.sample_noise(batch_size))
+        fake = nets.generator(self.sample_noise(batch_size))
         with tf.GradientTape() as tape:
-            d_loss = (self.cross_entropy(ones, self.discriminate(real))
-                      + self.cross_entropy(zeros, self.discriminate(fake)))
-        self.minimize("discriminator", d_loss, tape)
+            d_loss = (self.cross_entropy(ones, self.discriminate(real, nets))
+                      + self.cross_entropy(zeros, self.discriminate(fake, nets)))
+        minimize("discriminator", d_loss, tape)
 
         # (2) Generator: make the discriminator call its windows real.
         with tf.GradientTape() as tape:
-            fake = self.generator(self.sample_noise(batch_size))
-            g_loss = self.cross_entropy(ones, self.discriminate(fake))
-        self.minimize("generator", g_loss, tape)
+            fake = nets.generator(self.sample_noise(batch_size))
+            g_loss = self.cross_entropy(ones, self.discriminate(fake, nets))
+        minimize("generator", g_loss, tape)
 
-        return self.log_losses(d_loss=d_loss, g_loss=g_loss)
+        return {"d_loss": d_loss, "g_loss": g_loss}
 
     # ----- scoring: the inversion (zoo.inversion.LatentInversion) --------------------------
 
@@ -153,9 +161,10 @@ class TAnoGAN(LatentInversion, AnomalyDetector):
     def inversion_feature_weights(self) -> list[float]:
         return [self.feature_weight]
 
-    def inversion_features(self, x: tf.Tensor) -> list[tf.Tensor]:
-        """f: the discriminator's LSTM features of each step, [batch, window, units]."""
-        return [self.discriminator_features(x)]
+    def inversion_features(self, x: tf.Tensor, nets: Any = None) -> list[tf.Tensor]:
+        """f: the discriminator's LSTM features of each step (of `nets`' discriminator, when
+        given), [batch, window, units]."""
+        return [(self if nets is None else nets).discriminator_features(x)]
 
     def build_encoder(self) -> keras.Sequential:
         """E: windows [batch, window, features] -> z [batch, window, latent_dim], an LSTM
