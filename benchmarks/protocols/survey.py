@@ -128,8 +128,13 @@ def alad_protocol_section(results: Results) -> list[str]:
              "The row 'most common record (L1)' is a diagnostic, not a method: the L1 distance "
              "of each test record to the most frequent training record (a smurf connection), "
              "which is what a reconstruction score becomes when the generator collapses onto "
-             "that record.", "",
-             "| method | precision | recall | F1 | AUROC | AUPRC | epochs run | training s |",
+             "that record.", "", *alad_protocol_table(results)]
+    return lines
+
+
+def alad_protocol_table(results: Results) -> list[str]:
+    """Every method's rows: precision, recall, F1, AUROC, AUPRC, epochs run, training s."""
+    lines = ["| method | precision | recall | F1 | AUROC | AUPRC | epochs run | training s |",
              "|---|---|---|---|---|---|---|---|"]
     for method in results.methods():
         for row in results.rows(method, results.seeds(method)[0]):
@@ -139,6 +144,18 @@ def alad_protocol_section(results: Results) -> list[str]:
                        if results.values(method, row, k) else "—" for k in ("epochs", "train_s")]
             lines.append(f"| {row} | " + " | ".join(cells + trained) + " |")
     return lines
+
+
+def ensemble_section(results: Results) -> list[str]:
+    s = results.settings
+    return [f"The ALAD protocol of the table above: batch {s['batch_size']}, at most "
+            f"{s['epochs']} epochs, early stopping on the reconstruction of the normal val "
+            f"records (patience {s['patience']}, best epoch kept), the top {s['percent']:g}% of "
+            "test scores flagged. egbad_ensemble: 3 generators (G with its encoder E) against 3 "
+            "discriminators, one drawn pair trained per step, scored by the mean over the 9 "
+            "pairs of EGBAD's default (feature-matching) score: compare it with the row "
+            "'egbad (feature-matching)'. Mean ± std over seeds.", "",
+            *alad_protocol_table(results)]
 
 
 def alad_protocol_leaderboard(results: Results) -> list[Entry]:
@@ -427,6 +444,12 @@ PROTOCOLS = [
     Protocol(name="kdd99-alad", title="The survey's GANs on KDD99 (ALAD protocol)", group=GROUP,
              methods=(*MODELS, FOREST, COLLAPSE), run=run_alad_protocol,
              section=alad_protocol_section, leaderboard=alad_protocol_leaderboard,
+             settings={"epochs": recipes.ALAD_PROTOCOL.epochs,
+                       "patience": recipes.ALAD_PROTOCOL.patience,
+                       "batch_size": recipes.ALAD_PROTOCOL.batch_size, "percent": 20.0}),
+    Protocol(name="ensembles-kdd99", title="EGBAD and its GAN ensemble on KDD99 (ALAD protocol)",
+             group=GROUP, methods=("egbad", "egbad_ensemble", FOREST), run=run_alad_protocol,
+             section=ensemble_section,
              settings={"epochs": recipes.ALAD_PROTOCOL.epochs,
                        "patience": recipes.ALAD_PROTOCOL.patience,
                        "batch_size": recipes.ALAD_PROTOCOL.batch_size, "percent": 20.0}),
