@@ -42,7 +42,8 @@ TANOGAN_PAPER = Recipe(epochs=30, batch_size=32,
 #: (model, dataset family: the part of a dataset name before ':') -> its recipe.
 RECIPES: dict[tuple[str, str], Recipe] = {
     **{(model, "kdd99"): ALAD_PROTOCOL
-       for model in ("anogan", "egbad", "alad", "ganomaly", "fencegan")},
+       for model in ("anogan", "egbad", "alad", "ganomaly", "fencegan", "anogan_ensemble",
+                     "egbad_ensemble", "ganomaly_ensemble")},
     ("anoean", "nsl-kdd"): ANOEAN_PAPER,
     ("anoean", "kdd99"): ANOEAN_PAPER,
     ("tanogan", "nab"): TANOGAN_PAPER,
