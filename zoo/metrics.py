@@ -442,33 +442,15 @@ def vus(labels, scores, max_buffer: int | None = None, *,
 
 def vus_pr(labels, scores, max_buffer: int | None = None, *,
            n_thresholds: int = VUS_THRESHOLDS) -> float:
-    """VUS-PR: the range-based PR area averaged over buffer lengths 0..max_buffer (see `vus`).
-
-    Args:
-        labels: int or bool [n], 1 = anomaly, in time order; both classes present.
-        scores: float [n], higher = more anomalous.
-        max_buffer: the longest buffer L, in points; None takes FALLBACK_BUFFER.
-        n_thresholds: points on each curve; TSB-AD's 250 by default.
-
-    Returns:
-        VUS-PR in [0, 1].
-    """
+    """VUS-PR in [0, 1]: the range-based PR area averaged over buffer lengths
+    0..max_buffer; arguments and errors as `vus`."""
     return vus(labels, scores, max_buffer, n_thresholds=n_thresholds)["vus_pr"]
 
 
 def vus_roc(labels, scores, max_buffer: int | None = None, *,
             n_thresholds: int = VUS_THRESHOLDS) -> float:
-    """VUS-ROC: the range-based ROC area averaged over buffer lengths 0..max_buffer (see `vus`).
-
-    Args:
-        labels: int or bool [n], 1 = anomaly, in time order; both classes present.
-        scores: float [n], higher = more anomalous.
-        max_buffer: the longest buffer L, in points; None takes FALLBACK_BUFFER.
-        n_thresholds: points on each curve; TSB-AD's 250 by default.
-
-    Returns:
-        VUS-ROC in [0, 1].
-    """
+    """VUS-ROC in [0, 1]: the range-based ROC area averaged over buffer lengths
+    0..max_buffer; arguments and errors as `vus`."""
     return vus(labels, scores, max_buffer, n_thresholds=n_thresholds)["vus_roc"]
 
 

@@ -93,10 +93,11 @@ def figure(values: list[float]) -> str:
 
 def judged_points(labels: np.ndarray, points: np.ndarray,
                   values: np.ndarray) -> dict[str, float]:
-    """AUROC, AUPRC, VUS-PR and VUS-ROC of point scores; the VUS buffer is TSB-AD's period
+    """AUROC, AUPRC, VUS-PR and VUS-ROC of point scores, and the VUS buffer: TSB-AD's period
     rule on `values`, the series the points belong to."""
+    buffer = metrics.default_buffer(values)
     return {"auroc": metrics.auroc(labels, points), "auprc": metrics.auprc(labels, points),
-            **metrics.vus(labels, points, max_buffer=metrics.default_buffer(values))}
+            **metrics.vus(labels, points, max_buffer=buffer), "buffer": buffer}
 
 
 def point_metrics(labels: np.ndarray, window_scores: np.ndarray, stride: int,
