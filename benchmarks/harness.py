@@ -204,6 +204,36 @@ def mean_std(values: Sequence[float]) -> str:
     return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
 
 
+def ensemble_claims(results: Results, ensemble: str, single: str, metric: str, label: str,
+                    unit_name: str = "units", rows: Mapping[str, str] | None = None) -> str:
+    """The GAN-ensemble paper's two claims tested on cached runs, as one sentence: the
+    ensemble's mean `metric` above its single base model's, and its seed spread smaller.
+
+    Both are taken over the units both methods ran: the mean of each unit's mean over seeds,
+    and the mean of each unit's std over seeds (the spread of retraining the same model on the
+    same data). `rows` names a method's row where it is not the method's own name.
+    """
+    rows = rows or {}
+    per_unit = {}
+    for method in (ensemble, single):
+        per_unit[method] = {unit: values for unit in results.units(method)
+                            if (values := results.values(method, rows.get(method, method),
+                                                         metric, unit))}
+    units = [u for u in per_unit[ensemble] if u in per_unit[single]]
+    if not units:
+        return f"{ensemble} and {single} share no run yet."
+    means = {m: float(np.mean([np.mean(per_unit[m][u]) for u in units])) for m in per_unit}
+    spreads = {m: float(np.mean([np.std(per_unit[m][u]) for u in units])) for m in per_unit}
+    counts = sorted({len(per_unit[m][u]) for m in per_unit for u in units})
+    seeds = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
+    where = (f"{len(units)} {unit_name}, " if units != [WHOLE] else "") + f"{seeds} seeds"
+    return (f"{ensemble} against {single} ({label}, {where}): mean {means[ensemble]:.3f} "
+            f"against {means[single]:.3f}, "
+            + ("above" if means[ensemble] > means[single] else "not above")
+            + f"; seed std {spreads[ensemble]:.3f} against {spreads[single]:.3f}, "
+            + ("smaller" if spreads[ensemble] < spreads[single] else "not smaller") + ".")
+
+
 class Cache:
     """The runs of one protocol under one set of settings, in one JSON file."""
 

@@ -2,9 +2,10 @@
 
 Measures, on this machine: TAnoGAN training steps/s (paper size, batch 32) and latent-inversion
 windows/s (50 Adam steps, batches of 256), in float32 and mixed precision (one unit per
-precision policy); and scoring a long unlabelled series through the lazy window pipeline
+precision policy); scoring a long unlabelled series through the lazy window pipeline
 (evaluate.py --input), with the peak resident memory of a process that scores `long_points`
-points (one unit per length). Each measurement runs in a fresh process, alone.
+points (one unit per length); and each GAN ensemble's training steps/s and scoring speed beside
+its single base model's. Each measurement runs in a fresh process, alone.
 """
 
 from __future__ import annotations
@@ -159,10 +160,74 @@ def performance_section(results: Results) -> list[str]:
     return lines
 
 
+# --- The GAN ensembles' cost beside their single models ----------------------------------------
+
+#: Each base GAN of an ensemble, on the data its ensemble is judged on.
+ENSEMBLE_DATA = {"egbad": ("kdd99", {}), "ganomaly": ("mnist", {"normal_digits": [0]}),
+                 "anogan": ("mnist", {"normal_digits": [0]}),
+                 "tanogan": ("nab:realKnownCause/ambient_temperature_system_failure.csv", {})}
+
+ENSEMBLE_COST = """
+import json, time, numpy as np, keras
+import datasets, zoo
+ds = datasets.load({dataset!r}, data_dir={data_dir!r}, **{options!r})
+x_test = np.ascontiguousarray(ds.examples("test")[0][:{score_examples}])
+row = {{}}
+for name in ({base!r}, {base!r} + "_ensemble"):
+    keras.utils.set_random_seed({seed})
+    model = zoo.get(name).for_dataset(ds, seed={seed})
+    model.compile()
+    batches = model.training_data(ds, {batch_size}, seed={seed}).repeat()
+    model.fit(batches.take(5), epochs=1, verbose=0)          # trace and warm up
+    start = time.perf_counter()
+    model.fit(batches.take({steps}), epochs=1, verbose=0)
+    steps_per_s = {steps} / (time.perf_counter() - start)
+    model.score(x_test[:8])                                    # trace
+    start = time.perf_counter()
+    model.score(x_test, batch_size=256)
+    row[name] = {{"train_steps_per_s": steps_per_s,
+                 "score_examples_per_s": len(x_test) / (time.perf_counter() - start)}}
+print("RESULT" + json.dumps(row))
+"""
+
+
+def run_ensemble_cost(trial: Trial) -> dict[str, Any]:
+    """One base GAN and its 3 x 3 ensemble, one after the other in one fresh process."""
+    s = trial.settings
+    dataset, options = ENSEMBLE_DATA[trial.method]
+    return {"rows": measure(ENSEMBLE_COST.format(
+        base=trial.method, dataset=dataset, options=options, data_dir=trial.data_dir,
+        seed=trial.seed, batch_size=s["batch_size"], steps=s["steps"],
+        score_examples=s["score_examples"]))}
+
+
+def ensemble_cost_section(results: Results) -> list[str]:
+    s = results.settings
+    lines = [f"Each base GAN and its ensemble (3 generators against 3 discriminators) trained "
+             f"and scored one after the other in one fresh process on the data they are judged "
+             f"on: {s['steps']} training steps of batch {s['batch_size']} after 5 of warm-up, "
+             f"then the first {s['score_examples']} test examples scored in batches of 256.", "",
+             "| base | data | training steps/s: single | ensemble | ratio | scored examples/s: "
+             "single | ensemble | ratio |", "|---|---|---|---|---|---|---|---|"]
+    for base in results.methods():
+        single, ensemble = (results.rows(base, results.seeds(base)[0])[name]
+                            for name in (base, f"{base}_ensemble"))
+        cells = []
+        for metric in ("train_steps_per_s", "score_examples_per_s"):
+            cells += [f"{single[metric]:.1f}", f"{ensemble[metric]:.1f}",
+                      f"{single[metric] / ensemble[metric]:.1f}× slower"]
+        lines.append(f"| {base} | {ENSEMBLE_DATA[base][0]} | " + " | ".join(cells) + " |")
+    return lines
+
+
 PROTOCOLS = [
     Protocol(name="performance", title="TAnoGAN's training, inversion and long-series scoring",
              group="Speed and memory", methods=(METHOD,), run=run_performance,
              section=performance_section, seeds=(0,), units=units, document="PERFORMANCE.md",
              settings={"long_points": [100_000, 1_000_000], "stride": 60,
                        "inversion_steps": 5}),
+    Protocol(name="ensemble-cost", title="The GAN ensembles' cost beside their single models",
+             group="Speed and memory", methods=tuple(ENSEMBLE_DATA), run=run_ensemble_cost,
+             section=ensemble_cost_section, seeds=(0,), document="PERFORMANCE.md",
+             settings={"batch_size": 32, "steps": 100, "score_examples": 256}),
 ]

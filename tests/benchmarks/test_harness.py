@@ -158,3 +158,20 @@ def test_settings_on_the_command_line_parse_as_json_values():
 def test_a_missing_data_folder_is_one_line_naming_it(capsys):
     assert cli.main(["run", "nab-suite", "--data-dir", "/nowhere"]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_ensemble_claims_compare_unit_means_and_seed_spreads_over_shared_units():
+    values = {("ens", "u1"): (0.8, 0.8), ("ens", "u2"): (0.6, 0.7), ("ens", "u3"): (0.9, 0.9),
+              ("one", "u1"): (0.5, 0.9), ("one", "u2"): (0.7, 0.7)}
+    records = {f"{m}/{seed}/{u}": {"rows": {m: {"auroc": v}}}
+               for (m, u), pair in values.items() for seed, v in enumerate(pair)}
+    results = Results(counting_protocol([]), records)
+    # u3 is the ensemble's alone; means (0.8 + 0.65) / 2 and (0.7 + 0.7) / 2; spreads
+    # (0 + 0.05) / 2 and (0.2 + 0) / 2.
+    assert harness.ensemble_claims(results, "ens", "one", "auroc", "AUROC", "series") == (
+        "ens against one (AUROC, 2 series, 2 seeds): mean 0.725 against 0.700, above; "
+        "seed std 0.025 against 0.100, smaller.")
+    assert harness.ensemble_claims(results, "one", "ens", "auroc", "AUROC").endswith(
+        "not above; seed std 0.100 against 0.025, not smaller.")
+    assert harness.ensemble_claims(results, "ens", "other", "auroc", "AUROC") == (
+        "ens and other share no run yet.")

@@ -1,6 +1,9 @@
-"""benchmarks/protocols/performance.py: its section from a hand-made cache (no measurement)."""
+"""benchmarks/protocols/performance.py: its sections from hand-made caches, and the ensemble
+cost measured on a tiny table of rows."""
 
-from benchmarks import harness
+import numpy as np
+
+from benchmarks import harness, protocols
 from benchmarks.harness import Results
 from benchmarks.protocols import performance
 
@@ -20,3 +23,25 @@ def test_the_section_shows_each_policy_and_the_memory_growth_per_point():
     assert "| GPU | any | not measured | not measured |" in lines
     assert "| 1,000,000 | 80.0 | 12,500 | 1100 |" in lines
     assert any("the peak grew by 100 MiB, 117 bytes per point" in line for line in lines)
+
+
+def test_the_ensemble_cost_section_gives_each_ratio_to_the_single_model():
+    protocol = protocols.get("ensemble-cost")
+    row = {"egbad": {"train_steps_per_s": 30.0, "score_examples_per_s": 900.0},
+           "egbad_ensemble": {"train_steps_per_s": 20.0, "score_examples_per_s": 100.0}}
+    results = Results(protocol, {"egbad/0/all": {"rows": row, "machine": "m", "date": "d"}})
+    assert "| egbad | kdd99 | 30.0 | 20.0 | 1.5× slower | 900.0 | 100.0 | 9.0× slower |" in (
+        protocol.section(results))
+
+
+def test_the_ensemble_cost_is_measured_in_a_fresh_process(tmp_path, monkeypatch):
+    rows = np.random.default_rng(0).normal(size=(80, 4))
+    path = tmp_path / "rows.csv"
+    np.savetxt(path, rows, delimiter=",", header="a,b,c,d", comments="")
+    monkeypatch.setitem(performance.ENSEMBLE_DATA, "egbad", (f"table:{path}", {}))
+    trial = harness.Trial("ensemble-cost", "egbad", 0, harness.WHOLE,
+                          {"batch_size": 8, "steps": 2, "score_examples": 16})
+    measured = performance.run_ensemble_cost(trial)["rows"]
+    assert set(measured) == {"egbad", "egbad_ensemble"}
+    for speeds in measured.values():
+        assert speeds["train_steps_per_s"] > 0 and speeds["score_examples_per_s"] > 0

@@ -37,3 +37,19 @@ def test_the_mnist_section_and_leaderboard_come_from_the_cache_alone():
     (entry,) = protocol.leaderboard(results)
     assert (entry.model, entry.paper, entry.baseline_name) == ("ocgan", 0.981, "KDE")
     assert entry.ours == pytest.approx([0.8, 0.7]) and entry.baseline == pytest.approx([0.6, 0.6])
+
+
+def test_the_mnist_section_sets_each_ensemble_beside_its_single_model():
+    protocol = protocols.get("mnist-one-normal")
+    aurocs = {"egbad": (0.6, 0.8), "egbad_ensemble": (0.75, 0.75), "KDE": (0.7, 0.7)}
+    records = {f"{m}/{seed}/0": {"rows": {m: {"auroc": v}}, "split": survey.INSIDE_T10K,
+                                 "machine": "m", "date": "2026-01-01"}
+               for m, pair in aurocs.items() for seed, v in enumerate(pair)}
+    results = Results(protocol, records)
+    text = "\n".join(protocol.section(results))
+    assert ("- egbad_ensemble against egbad (AUROC, 1 digits, 2 seeds): mean 0.750 against "
+            "0.700, above; seed std 0.000 against 0.100, smaller.") in text
+    entries = {entry.model: entry for entry in protocol.leaderboard(results)}
+    assert entries["egbad_ensemble"].why == ("Its single model egbad, same digits and seeds: "
+                                             "AUROC 0.700.")
+    assert entries["egbad_ensemble"].ours == pytest.approx([0.75, 0.75])

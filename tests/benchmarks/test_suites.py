@@ -1,0 +1,64 @@
+"""The time-series suites: which series TAnoGAN's ensemble is judged on (on a tiny NAB layout
+made here), and the ensemble's section and leaderboard row from a hand-made cache."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks import protocols
+from benchmarks.harness import Results
+from benchmarks.protocols import nab, suites
+
+N_POINTS = 800
+
+
+def write_series(root, windows: dict[str, list[int]]) -> None:
+    """NAB's layout under `root`: one hourly series per key, anomalous over its [first, last]
+    points (an empty list: no anomaly)."""
+    timestamps = pd.date_range("2020-01-01", periods=N_POINTS, freq="h").strftime(
+        "%Y-%m-%d %H:%M:%S")
+    labels = {}
+    for key, points in windows.items():
+        path = root / "nab" / "data" / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame({"timestamp": timestamps,
+                      "value": np.sin(np.arange(N_POINTS) / 5.0)}).to_csv(path, index=False)
+        labels[key] = [[f"{timestamps[p]}.000000" for p in points]] if points else []
+    (root / "nab" / "labels").mkdir(exist_ok=True)
+    (root / "nab" / "labels" / "combined_windows.json").write_text(json.dumps(labels))
+
+
+def test_the_ensemble_runs_on_the_papers_series_then_the_suites_first_five_others(tmp_path):
+    paper = nab.SERIES.removeprefix("nab:")
+    in_test, in_train = [600, 609], [10, 20]  # the test part is the last 50% of the points
+    others = {f"artificial/s{k}.csv": in_test for k in range(7)}
+    others["artificial/s1.csv"] = in_train  # no test anomaly: not in the suite
+    write_series(tmp_path, {**others, paper: in_test})
+    assert suites.ensemble_units({}, str(tmp_path)) == [
+        paper, "artificial/s0.csv", "artificial/s2.csv", "artificial/s3.csv",
+        "artificial/s4.csv", "artificial/s5.csv"]
+
+
+def test_the_ensemble_section_and_leaderboard_render_from_a_tiny_cache():
+    protocol = protocols.get("ensembles-nab")
+    aurocs = {"tanogan": {"a.csv": (0.5, 0.7), "b.csv": (0.6, 0.6)},
+              "tanogan_ensemble": {"a.csv": (0.7, 0.7), "b.csv": (0.7, 0.8)},
+              "IsolationForest": {"a.csv": (0.9, 0.9), "b.csv": (0.5, 0.5)},
+              "PCA": {"a.csv": (0.4, 0.4), "b.csv": (0.4, 0.4)}}
+    records = {f"{m}/{seed}/{unit}": {
+        "rows": {m: {"auroc": v, "auprc": v / 2, "vus_pr": v / 2, "vus_roc": v}},
+        "machine": "m", "date": "2026-01-01", "seconds": 1.0}
+        for m, units in aurocs.items() for unit, pair in units.items()
+        for seed, v in enumerate(pair)}
+    results = Results(protocol, records)
+    text = "\n".join(protocol.section(results))
+    assert ("- tanogan_ensemble against tanogan (AUROC, 2 series, 2 seeds): mean 0.725 against "
+            "0.600, above; seed std 0.025 against 0.050, smaller.") in text
+    assert "| a.csv | 0.600 / 0.300 / 0.300 | 0.700 / 0.350 / 0.350 |" in text
+    (entry,) = protocol.leaderboard(results)
+    assert (entry.model, entry.baseline_name, entry.count_of) == (
+        "tanogan_ensemble", "IsolationForest", "series")
+    assert entry.ours == pytest.approx([0.7, 0.75])
+    assert entry.why == "TAnoGAN alone, same series and seeds: mean AUROC 0.600."
