@@ -308,13 +308,17 @@ def fast_scoring(detector) -> dict[str, Any]:
         DetectorError: the model does not score by inverting a generator.
     """
     import zoo
-    from zoo import inversion
+    from zoo import ensemble, inversion
 
-    if not issubclass(detector, inversion.LatentInversion):
+    base = detector.BASE if issubclass(detector, ensemble.GANEnsemble) else detector
+    if not issubclass(base, inversion.LatentInversion):
         raise zoo.DetectorError(f"--fast-scoring speeds up the inversion models "
-                                f"({', '.join(zoo.inversion_models())}); "
+                                f"({', '.join(zoo.inversion_models())}) and their ensembles; "
                                 f"{detector.__name__} scores without one")
-    return dict(inversion.FAST_SCORING)
+    fast = dict(inversion.FAST_SCORING)
+    if base is not detector:  # an ensemble traces each pair's search itself, uncompiled
+        del fast["inversion_jit"]
+    return fast
 
 
 def check_feature_names(ds, metadata: dict[str, Any]) -> None:

@@ -313,6 +313,17 @@ def test_fast_scoring_trains_an_encoder_and_exports_its_mode(tmp_path):
         model.scale(x))).score, rtol=1e-4, atol=1e-5)
 
 
+def test_fast_scoring_of_an_ensemble_gives_each_member_an_encoder_and_no_xla_switch():
+    import zoo
+    from zoo import inversion
+
+    fast = train.fast_scoring(zoo.get("tanogan_ensemble"))
+    assert fast == {k: v for k, v in inversion.FAST_SCORING.items() if k != "inversion_jit"}
+    with pytest.raises(zoo.DetectorError, match="and their ensembles; EGBADEnsemble scores "
+                                                "without one"):
+        train.fast_scoring(zoo.get("egbad_ensemble"))
+
+
 def test_fast_scoring_names_the_models_it_serves(tmp_path, capsys):
     assert train.main(["--model", "gru_vae_series", "--fast-scoring", "--epochs", "1",
                        "--output", str(tmp_path / "o")]) == 2

@@ -27,9 +27,14 @@ the inversion models that is I·J searches of z.
 
 The members start from max(I, J) base models of the same arguments, built one after the other
 (so initialised differently): generator member k comes from model k, discriminator member k
-from model k. An inversion model's ensemble scores by the papers' search from the prior: the
-encoder modes of zoo.inversion (f-AnoGAN's encoder, --fast-scoring) and its XLA switch are not
-offered for ensembles.
+from model k.
+
+An inversion model's ensemble (AnoGAN's, TAnoGAN's) scores by the papers' search from the
+prior, or, built with `encoder_epochs` > 0, as an ensemble of f-AnoGANs: each generator member
+G_i gets an encoder E_i, which `fit` trains after the game, with every G and D frozen, on
+f-AnoGAN's izi_f averaged over the pairs (E_i's share: its generator with each discriminator's
+features), and `inversion_start="encoder"` scores each pair from E_i(x). The XLA switch of the
+search (`inversion_jit`) is not offered: the ensemble traces every pair's search itself.
 """
 
 from __future__ import annotations
@@ -46,12 +51,15 @@ from zoo.base import AnomalyDetector, DetectorError
 from zoo.egbad import EGBAD
 from zoo.ganomaly import GANomaly
 from zoo.inversion import LatentInversion
+from zoo.stages import fit_stage
 from zoo.tanogan import TAnoGAN
 
 #: The base model's player on the discriminator side; its other players are the generator's.
 DISCRIMINATOR = "discriminator"
 #: What an ensemble's own arguments are, beside its base model's.
 ENSEMBLE_ARGUMENTS = ("n_generators", "n_discriminators")
+#: An inversion model's encoder of z (zoo.inversion), on the generator side of an ensemble.
+INVERSION_ENCODER = "encoder"
 
 
 class Pair(types.SimpleNamespace):
@@ -131,10 +139,8 @@ class GANEnsemble(AnomalyDetector):
         members = [base(example_shape=self.example_shape, seed=self.seed + k,
                         dtype=self.dtype_policy, name=f"member_{k}", **base_arguments)
                    for k in range(max(self.n_generators, self.n_discriminators))]
-        if isinstance(members[0], LatentInversion) and (
-                members[0].encoder is not None or members[0].inversion_jit):
-            raise DetectorError(f"{type(self).__name__} scores by the search of z from the prior:"
-                                " leave encoder_epochs at 0 (with inversion_start='prior') and "
+        if isinstance(members[0], LatentInversion) and members[0].inversion_jit:
+            raise DetectorError(f"{type(self).__name__} traces each pair's search itself: leave "
                                 "inversion_jit off")
         # The base models stay untracked: the ensemble tracks, trains and saves only the
         # networks it takes from them. The first one's methods play and score every pair, its
@@ -146,6 +152,12 @@ class GANEnsemble(AnomalyDetector):
                     + (self.discriminator_networks if k < self.n_discriminators else ()))
             for network in side:
                 setattr(self, f"{network}_{k}", getattr(member, network))
+        self.encoder_trained = None
+        if self.has_inversion_encoders:
+            # Saved with the model: scoring from E_i(x) needs trained encoders.
+            self.encoder_trained = self.add_weight(
+                name="encoder_trained", shape=(), trainable=False,
+                initializer=keras.initializers.Constant(0.0))
 
     @property
     def base_model(self) -> AnomalyDetector:
@@ -153,10 +165,18 @@ class GANEnsemble(AnomalyDetector):
         return self.members[0]
 
     @property
+    def has_inversion_encoders(self) -> bool:
+        """Whether the members are f-AnoGANs: inversion models with an encoder of z."""
+        return isinstance(self.base_model, LatentInversion) and (
+            self.base_model.encoder is not None)
+
+    @property
     def generator_networks(self) -> tuple[str, ...]:
-        """The base's networks on the generator side: those of every player but D."""
-        return tuple(network for player, networks in self.BASE.PLAYERS.items()
-                     if player != DISCRIMINATOR for network in networks)
+        """The base's networks on the generator side: those of every player but D, and an
+        inversion model's encoder (no player of the game: it trains after it)."""
+        networks = tuple(network for player, networks in self.BASE.PLAYERS.items()
+                         if player != DISCRIMINATOR for network in networks)
+        return networks + (INVERSION_ENCODER,) * self.has_inversion_encoders
 
     @property
     def discriminator_networks(self) -> tuple[str, ...]:
@@ -230,12 +250,65 @@ class GANEnsemble(AnomalyDetector):
 
         self.log_losses(**self.base_model.adversarial_step(x, self.pair(i, j), minimize))
 
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", **kwargs):
+        """keras.Model.fit of the game, then, for f-AnoGAN members, `fit_encoders` on the same
+        inputs: each E_i must follow the G_i it inverts."""
+        history = super().fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                              **kwargs)
+        if self.has_inversion_encoders:
+            if verbose:
+                print(f"{type(self).__name__}: training the encoders (izi_f, every G and D "
+                      f"frozen) for {self.base_model.encoder_epochs} epochs", flush=True)
+            self.fit_encoders(x, batch_size=batch_size, verbose=verbose)
+        return history
+
+    def fit_encoders(self, x: Any, batch_size: int | None = None, epochs: int | None = None,
+                     verbose: Any = "auto") -> keras.callbacks.History:
+        """Train every E_i on izi_f averaged over the pairs, every G and D frozen.
+
+        Args:
+            x: raw training inputs, an array or a dataset of batches (labels are ignored).
+            batch_size: for an array `x`, as in fit.
+            epochs: default the base's `encoder_epochs`.
+            verbose: as in fit.
+
+        Returns:
+            the History of the stage's fit ("encoder_loss", "encoder_residual").
+        """
+        if not self.has_inversion_encoders:
+            raise DetectorError(f"{type(self).__name__} has no encoders: build it with "
+                                "encoder_epochs > 0")
+        base = self.base_model
+
+        def losses(x: tf.Tensor) -> dict[str, tf.Tensor]:
+            per_pair = [base.encoder_losses(x, self.pair(i, j)) for i, j in self.pairs()]
+            return {name: tf.add_n([pair[name] for pair in per_pair]) / len(per_pair)
+                    for name in per_pair[0]}
+
+        history = fit_stage(self, x, variables=lambda: [
+            v for i in range(self.n_generators)
+            for v in getattr(self, f"{INVERSION_ENCODER}_{i}").trainable_variables],
+            losses=losses, names=("encoder_loss", "encoder_residual"), name="encoder_stage",
+            learning_rate=base.encoder_learning_rate, epochs=epochs or base.encoder_epochs,
+            batch_size=batch_size, verbose=verbose)
+        self.encoder_trained.assign(1.0)
+        self._score_function = None
+        return history
+
     def validation_loss(self, x: tf.Tensor) -> tf.Tensor:
         """The base's VALIDATION_LOSS averaged over the pairs, as the score."""
         losses = [self.base_model.validation_loss(x, self.pair(i, j)) for i, j in self.pairs()]
         return tf.add_n(losses) / len(losses)
 
     # ----- scoring ------------------------------------------------------------------------
+
+    def check_inputs(self, x: Any):
+        """As AnomalyDetector.check_inputs; also refuses to score from untrained encoders."""
+        if self.has_inversion_encoders and self.base_model.inversion_start == "encoder" and (
+                not bool(self.encoder_trained.numpy())):
+            raise DetectorError("the encoders are not trained yet: fit the model (or call "
+                                "fit_encoders) before scoring from E_i(x)")
+        return super().check_inputs(x)
 
     def score_scaled(self, x: tf.Tensor) -> tf.Tensor:
         """A(x) = 1/(I·J) Σ_i Σ_j A_base(x; G_i, D_j): float32 [batch]."""

@@ -234,12 +234,16 @@ class LatentInversion:
         if self.encoder is not None:
             self.encoder.build((None, *self.example_shape))
 
-    def encoder_losses(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
-        """izi_f on scaled inputs, and its residual term (this replica's shares)."""
-        generated = self.generator(self.encoder(x, training=True))
+    def encoder_losses(self, x: tf.Tensor, nets: Any = None) -> dict[str, tf.Tensor]:
+        """izi_f on scaled inputs, and its residual term (this replica's shares); with `nets`
+        (a member pair of a GAN ensemble), of its encoder, generator and discriminator."""
+        features = (self.inversion_features if nets is None else
+                    functools.partial(self.inversion_features, nets=nets))
+        networks = self if nets is None else nets
+        generated = networks.generator(networks.encoder(x, training=True))
         residual = global_mean(per_example_squared_error(x, generated))
-        distances = [global_mean(per_example_squared_error(real, fake)) for real, fake in
-                     zip(self.inversion_features(x), self.inversion_features(generated))]
+        distances = [global_mean(per_example_squared_error(real, fake))
+                     for real, fake in zip(features(x), features(generated))]
         return {"encoder_loss": residual + self.encoder_feature_weight * tf.add_n(distances),
                 "encoder_residual": residual}
 

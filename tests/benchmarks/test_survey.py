@@ -53,3 +53,11 @@ def test_the_mnist_section_sets_each_ensemble_beside_its_single_model():
     assert entries["egbad_ensemble"].why == ("Its single model egbad, same digits and seeds: "
                                              "AUROC 0.700.")
     assert entries["egbad_ensemble"].ours == pytest.approx([0.75, 0.75])
+
+
+def test_f_anogan_is_anogan_with_its_encoder_trained_as_long_as_the_gan():
+    assert survey.train_command("f-anogan_ensemble", "one-normal", 20) == (
+        "python train.py --model anogan_ensemble --dataset mnist --dataset-option "
+        "'normal_digits=[0]' --epochs 20 --batch-size 64 --set inversion_start=encoder "
+        "--set inversion_steps=0 --set encoder_epochs=20")
+    assert survey.train_command("egbad", "one-normal", 20).endswith("--batch-size 64")

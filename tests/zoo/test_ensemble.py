@@ -34,12 +34,21 @@ def member_weights(model) -> dict[str, list[np.ndarray]]:
     return {player: weights(model.player_variables(player)) for player in model.PLAYERS}
 
 
-@pytest.mark.parametrize("name", ["egbad_ensemble", "anogan_ensemble"])
-def test_shared_detector_checks(name, tmp_path):
-    """EGBAD's (three players) and AnoGAN's (scored by four searches); GANomaly's and TAnoGAN's
-    ensembles are the same code over other networks, and tracing TAnoGAN's pairs is slow."""
+#: An ensemble of f-AnoGANs: each generator member with an encoder, scored from E_i(x).
+F_ANOGAN = {**TINY["anogan_ensemble"], "encoder_epochs": 2, "inversion_start": "encoder",
+            "inversion_steps": 0}
+
+
+@pytest.mark.parametrize("name, arguments", [("egbad_ensemble", TINY["egbad_ensemble"]),
+                                             ("anogan_ensemble", TINY["anogan_ensemble"]),
+                                             ("anogan_ensemble", F_ANOGAN)],
+                         ids=["egbad", "anogan", "f-anogan"])
+def test_shared_detector_checks(name, arguments, tmp_path):
+    """EGBAD's (three players), AnoGAN's (scored by four searches) and f-AnoGAN's (encoders
+    trained after the game); GANomaly's and TAnoGAN's ensembles are the same code over other
+    networks, and tracing TAnoGAN's pairs is slow."""
     keras.utils.set_random_seed(0)
-    model = helpers.rows_model(zoo.get(name), **TINY[name])
+    model = helpers.rows_model(zoo.get(name), **arguments)
     model.compile()
     x = helpers.correlated_rows()
     helpers.run_detector_checks(model, x, x[:8], tmp_path)
@@ -165,11 +174,35 @@ def test_defaults_config_and_refusals(digits):
         zoo.get("egbad_ensemble")(example_shape=(6,), n_generators=0)
     with pytest.raises(DetectorError, match="EGBADEnsemble has no argument units"):
         zoo.get("egbad_ensemble").for_dataset(digits, units=3)
-    with pytest.raises(DetectorError, match="AnoGANEnsemble scores by the search of z from the "
-                                            "prior"):
-        zoo.get("anogan_ensemble").for_dataset(digits, encoder_epochs=1)
+    with pytest.raises(DetectorError, match="AnoGANEnsemble traces each pair's search itself"):
+        zoo.get("anogan_ensemble").for_dataset(digits, inversion_jit=True)
     with pytest.raises(DetectorError, match="GANomalyEnsemble models rows or images"):
         zoo.get("ganomaly_ensemble").for_dataset(ds)
+
+
+def test_f_anogan_members_train_their_encoders_after_the_game_alone():
+    keras.utils.set_random_seed(0)
+    x = helpers.correlated_rows()
+    model = helpers.rows_model(zoo.get("anogan_ensemble"), **F_ANOGAN)
+    model.compile()
+    with pytest.raises(DetectorError, match="the encoders are not trained yet"):
+        model.score(x[:4])
+    game = [v for p in model.PLAYERS for v in model.player_variables(p)]
+    encoders = [model.encoder_0, model.encoder_1]
+    assert {id(v) for v in game}.isdisjoint(id(v) for e in encoders for v in e.weights)
+    model.fit(x, batch_size=16, epochs=1, verbose=0)
+    after_game, before = weights(game), [weights(e.weights) for e in encoders]
+    history = model.fit_encoders(x, batch_size=16, epochs=2, verbose=0)
+    assert history.history["encoder_loss"][-1] < history.history["encoder_loss"][0]
+    assert not moved(after_game, game)  # every G and D frozen
+    assert all(moved(b, e.weights) for b, e in zip(before, encoders))
+
+    s = model.scale(x[:6]).numpy()
+    pairs = [inversion.invert(s, getattr(model, f"encoder_{i}")(s),
+                              getattr(model, f"generator_{i}"),
+                              lambda v, d=getattr(model, f"discriminator_{j}"): [d(v)[1]], [0.1],
+                              steps=0).score.numpy() for i, j in model.pairs()]
+    np.testing.assert_allclose(model.score(x[:6]), np.mean(pairs, axis=0), rtol=1e-5, atol=1e-6)
 
 
 def test_one_mirrored_step_on_two_devices_equals_the_default_strategy_step():
