@@ -130,6 +130,16 @@ def suite_table(results: Results, unit_name: str) -> list[str]:
         lines.append(f"| {method} | {len(means['auroc'])} | "
                      + " | ".join(f"{np.mean(list(means[m].values())):.3f}" for m in METRICS)
                      + f" | {wins[0]} | {wins[1]} | {hours:.2f} |")
+    models = [m for m in methods if m not in BASELINES]
+    seconds = {m: [record["seconds"] for method, _, _, record in results.trials()
+                   if method == m and record.get("seconds")] for m in models}
+    slowest = max(models, key=lambda m: np.mean(seconds[m]) if seconds[m] else 0.0,
+                  default=None)
+    if slowest and seconds[slowest]:
+        runs = seconds[slowest]
+        lines += ["", f"Slowest model: {slowest}, {np.mean(runs) / 60:.1f} minutes a run on average "
+                      f"({len(runs)} runs, {sum(runs) / 3600:.2f} hours in all) on "
+                      f"{'; '.join(results.machines())}."]
     return lines
 
 
