@@ -431,8 +431,9 @@ def mnist_protocol(name: str, title: str, role: str, methods: tuple[str, ...],
             lines += ["", "The GAN ensembles (3 generators against 3 discriminators of the base "
                           "model, one drawn pair trained per step, the base's score averaged "
                           "over the 9 pairs) against their single models, on the digits both "
-                          "ran; the spread is the std over seeds of a digit's AUROC, averaged "
-                          "over the digits:", ""]
+                          "ran, for the same epochs: each member so takes part in a third of "
+                          "the steps its single model takes. The spread is the std over seeds "
+                          "of a digit's AUROC, averaged over the digits:", ""]
             lines += ["- " + harness.ensemble_claims(results, e, ENSEMBLE_BASES[e], "auroc",
                                                      "AUROC", "digits") for e in ensembles]
         if role == "one-normal":
