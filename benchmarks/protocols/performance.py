@@ -168,54 +168,63 @@ ENSEMBLE_DATA = {"egbad": ("kdd99", {}), "ganomaly": ("mnist", {"normal_digits":
                  "tanogan": ("nab:realKnownCause/ambient_temperature_system_failure.csv", {})}
 
 ENSEMBLE_COST = """
-import json, time, numpy as np, keras
+import json, time, numpy as np, keras, tensorflow as tf
 import datasets, zoo
 ds = datasets.load({dataset!r}, data_dir={data_dir!r}, **{options!r})
+x_train = np.ascontiguousarray(ds.examples("train")[0])
 x_test = np.ascontiguousarray(ds.examples("test")[0][:{score_examples}])
-row = {{}}
+# Full batches only: one traced shape, so no step is timed while retracing.
+batches = tf.data.Dataset.from_tensor_slices(x_train).repeat().batch({batch_size},
+                                                                    drop_remainder=True)
+models = {{}}
 for name in ({base!r}, {base!r} + "_ensemble"):
     keras.utils.set_random_seed({seed})
-    model = zoo.get(name).for_dataset(ds, seed={seed})
-    model.compile()
-    batches = model.training_data(ds, {batch_size}, seed={seed}).repeat()
-    model.fit(batches.take(5), epochs=1, verbose=0)          # trace and warm up
-    start = time.perf_counter()
-    model.fit(batches.take({steps}), epochs=1, verbose=0)
-    steps_per_s = {steps} / (time.perf_counter() - start)
-    model.score(x_test[:8])                                    # trace
-    start = time.perf_counter()
-    model.score(x_test, batch_size=256)
-    row[name] = {{"train_steps_per_s": steps_per_s,
-                 "score_examples_per_s": len(x_test) / (time.perf_counter() - start)}}
-print("RESULT" + json.dumps(row))
+    models[name] = zoo.get(name).for_dataset(ds, seed={seed})
+    models[name].compile()
+    models[name].fit(batches.take(5), epochs=1, verbose=0)   # trace and warm up
+    models[name].score(x_test[:8])                            # trace
+speeds = {{name: {{"train_steps_per_s": [], "score_examples_per_s": []}} for name in models}}
+for _ in range({rounds}):  # the two models in turn, so that neither has the quieter machine
+    for name, model in models.items():
+        start = time.perf_counter()
+        model.fit(batches.take({steps}), epochs=1, verbose=0)
+        speeds[name]["train_steps_per_s"].append({steps} / (time.perf_counter() - start))
+        start = time.perf_counter()
+        model.score(x_test, batch_size=256)
+        speeds[name]["score_examples_per_s"].append(len(x_test) / (time.perf_counter() - start))
+print("RESULT" + json.dumps({{name: {{k: max(v) for k, v in row.items()}}
+                             for name, row in speeds.items()}}))
 """
 
 
 def run_ensemble_cost(trial: Trial) -> dict[str, Any]:
-    """One base GAN and its 3 x 3 ensemble, one after the other in one fresh process."""
+    """One base GAN and its 3 x 3 ensemble in one fresh process, timed in turn; each speed the
+    best of the rounds."""
     s = trial.settings
     dataset, options = ENSEMBLE_DATA[trial.method]
     return {"rows": measure(ENSEMBLE_COST.format(
         base=trial.method, dataset=dataset, options=options, data_dir=trial.data_dir,
-        seed=trial.seed, batch_size=s["batch_size"], steps=s["steps"],
+        seed=trial.seed, batch_size=s["batch_size"], steps=s["steps"], rounds=s["rounds"],
         score_examples=s["score_examples"]))}
 
 
 def ensemble_cost_section(results: Results) -> list[str]:
     s = results.settings
-    lines = [f"Each base GAN and its ensemble (3 generators against 3 discriminators) trained "
-             f"and scored one after the other in one fresh process on the data they are judged "
-             f"on: {s['steps']} training steps of batch {s['batch_size']} after 5 of warm-up, "
-             f"then the first {s['score_examples']} test examples scored in batches of 256.", "",
-             "| base | data | training steps/s: single | ensemble | ratio | scored examples/s: "
-             "single | ensemble | ratio |", "|---|---|---|---|---|---|---|---|"]
+    lines = [f"Each base GAN and its ensemble (3 generators against 3 discriminators) built in "
+             f"one fresh process on the data they are judged on, traced, then timed in turn for "
+             f"{s['rounds']} rounds (the best round of each kept): {s['steps']} training steps of "
+             f"batch {s['batch_size']}, then the first {s['score_examples']} test examples "
+             "scored in batches of 256. The cost columns: the ensemble's time over the single "
+             "model's.", "",
+             "| base | data | training steps/s: single | ensemble | cost | scored examples/s: "
+             "single | ensemble | cost |", "|---|---|---|---|---|---|---|---|"]
     for base in results.methods():
         single, ensemble = (results.rows(base, results.seeds(base)[0])[name]
                             for name in (base, f"{base}_ensemble"))
         cells = []
         for metric in ("train_steps_per_s", "score_examples_per_s"):
             cells += [f"{single[metric]:.1f}", f"{ensemble[metric]:.1f}",
-                      f"{single[metric] / ensemble[metric]:.1f}× slower"]
+                      f"{single[metric] / ensemble[metric]:.1f}×"]
         lines.append(f"| {base} | {ENSEMBLE_DATA[base][0]} | " + " | ".join(cells) + " |")
     return lines
 
@@ -229,5 +238,5 @@ PROTOCOLS = [
     Protocol(name="ensemble-cost", title="The GAN ensembles' cost beside their single models",
              group="Speed and memory", methods=tuple(ENSEMBLE_DATA), run=run_ensemble_cost,
              section=ensemble_cost_section, seeds=(0,), document="PERFORMANCE.md",
-             settings={"batch_size": 32, "steps": 100, "score_examples": 256}),
+             settings={"batch_size": 32, "steps": 100, "rounds": 3, "score_examples": 256}),
 ]
