@@ -366,9 +366,7 @@ def mnist_protocol(name: str, title: str, role: str, methods: tuple[str, ...],
                                                      seed=trial.seed)
             facts: dict[str, Any] = {"bandwidth": bandwidth}
         else:
-            name, arguments = VARIANTS.get(trial.method, (trial.method, {}))
-            if arguments:
-                arguments = {**arguments, "encoder_epochs": s["epochs"]}
+            name, arguments = zoo_model_of(trial.method, s["epochs"])
             model, seconds, _ = common.train_detector(name, ds, trial.seed, s["epochs"],
                                                       s["batch_size"], **arguments)
             scores = model.score(ds.test.x, batch_size=512)
@@ -453,9 +451,9 @@ def mnist_protocol(name: str, title: str, role: str, methods: tuple[str, ...],
         kde = digit_means(results, KDE, digits)
         entries = []
         for model in results.methods():
-            base = ENSEMBLE_BASES.get(model)
             if model == KDE:
                 continue
+            base = ENSEMBLE_BASES.get(model)
             single = digit_means(results, base, digits) if base else []
             entries.append(Entry(
                 model=model, task=TASKS[role], metric="AUROC",
@@ -475,11 +473,16 @@ def mnist_protocol(name: str, title: str, role: str, methods: tuple[str, ...],
     return protocol
 
 
+def zoo_model_of(method: str, epochs: int) -> tuple[str, dict[str, Any]]:
+    """The zoo model a method trains and its arguments (a variant's encoder trains `epochs`)."""
+    name, arguments = VARIANTS.get(method, (method, {}))
+    return name, {**arguments, "encoder_epochs": epochs} if arguments else {}
+
+
 def train_command(method: str, role: str, epochs: int) -> str:
     """The train.py command of `method` on digit 0 in `role`."""
-    name, arguments = VARIANTS.get(method, (method, {}))
-    settings = " ".join(f"--set {key}={value}" for key, value in
-                        {**arguments, **({"encoder_epochs": epochs} if arguments else {})}.items())
+    name, arguments = zoo_model_of(method, epochs)
+    settings = " ".join(f"--set {key}={value}" for key, value in arguments.items())
     return (f"python train.py --model {name} --dataset mnist --dataset-option "
             f"'{next(iter(experiment_digits(0, role)))}=[0]' --epochs {epochs} --batch-size 64"
             + (f" {settings}" if settings else ""))
