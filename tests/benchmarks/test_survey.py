@@ -61,3 +61,31 @@ def test_f_anogan_is_anogan_with_its_encoder_trained_as_long_as_the_gan():
         "'normal_digits=[0]' --epochs 20 --batch-size 64 --set inversion_start=encoder "
         "--set inversion_steps=0 --set encoder_epochs=20")
     assert survey.train_command("egbad", "one-normal", 20).endswith("--batch-size 64")
+
+
+def test_the_equal_updates_ensemble_trains_members_times_the_epochs_and_patience():
+    settings = protocols.get("ensembles-kdd99").settings
+    assert survey.alad_training("egbad", settings) == (
+        "egbad", settings["epochs"], settings["patience"], {})
+    assert survey.alad_training(survey.EQUAL_METHOD, settings) == (
+        "egbad_ensemble", 3 * settings["epochs"], 3 * settings["patience"],
+        {"n_generators": 3, "n_discriminators": 3})
+
+
+def test_the_kdd99_ensemble_section_judges_both_ensembles_against_egbad():
+    protocol = protocols.get("ensembles-kdd99")
+    f1 = {("egbad", "egbad (feature-matching)"): (0.1, 0.3),
+          ("egbad_ensemble", "egbad_ensemble"): (0.2, 0.2),
+          (survey.EQUAL_METHOD, survey.EQUAL_METHOD): (0.4, 0.8),
+          ("IsolationForest", "IsolationForest"): (0.9, 0.9)}
+    records = {f"{m}/{seed}/all": {"rows": {row: {"f1": v}}, "notes": "KDD99."}
+               for (m, row), pair in f1.items() for seed, v in enumerate(pair)}
+    results = Results(protocol, records)
+    text = "\n".join(protocol.section(results))
+    assert ("- egbad_ensemble against egbad (F1, 2 seeds): mean 0.200 against 0.200, not "
+            "above; seed std 0.000 against 0.100, smaller.") in text
+    assert ("- egbad_ensemble_equal_updates against egbad (F1, 2 seeds): mean 0.600 against "
+            "0.200, above; seed std 0.200 against 0.100, not smaller.") in text
+    (entry,) = protocol.leaderboard(results)
+    assert entry.why.endswith("With 3× the epochs (as many updates per member as EGBAD's): "
+                              "F1 0.600.")
