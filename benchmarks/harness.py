@@ -211,7 +211,9 @@ def ensemble_claims(results: Results, ensemble: str, single: str, metric: str, l
 
     Both are taken over the units both methods ran: the mean of each unit's mean over seeds,
     and the mean of each unit's std over seeds (the spread of retraining the same model on the
-    same data). `rows` names a method's row where it is not the method's own name.
+    same data). With more than one unit, the sentence also counts the units where the
+    ensemble's mean is the higher. `rows` names a method's row where it is not the method's
+    own name.
     """
     rows = rows or {}
     per_unit = {}
@@ -222,7 +224,9 @@ def ensemble_claims(results: Results, ensemble: str, single: str, metric: str, l
     units = [u for u in per_unit[ensemble] if u in per_unit[single]]
     if not units:
         return f"{ensemble} and {single} share no run yet."
-    means = {m: float(np.mean([np.mean(per_unit[m][u]) for u in units])) for m in per_unit}
+    unit_means = {m: [float(np.mean(per_unit[m][u])) for u in units] for m in per_unit}
+    means = {m: float(np.mean(unit_means[m])) for m in per_unit}
+    higher = sum(ours > base for ours, base in zip(unit_means[ensemble], unit_means[single]))
     spreads = {m: float(np.mean([np.std(per_unit[m][u]) for u in units])) for m in per_unit}
     counts = sorted({len(per_unit[m][u]) for m in per_unit for u in units})
     seeds = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
@@ -230,6 +234,7 @@ def ensemble_claims(results: Results, ensemble: str, single: str, metric: str, l
     return (f"{ensemble} against {single} ({label}, {where}): mean {means[ensemble]:.3f} "
             f"against {means[single]:.3f}, "
             + ("above" if means[ensemble] > means[single] else "not above")
+            + (f" (higher on {higher} of the {len(units)} {unit_name})" if len(units) > 1 else "")
             + f"; seed std {spreads[ensemble]:.3f} against {spreads[single]:.3f}, "
             + ("smaller" if spreads[ensemble] < spreads[single] else "not smaller") + ".")
 

@@ -169,9 +169,9 @@ def test_ensemble_claims_compare_unit_means_and_seed_spreads_over_shared_units()
     # u3 is the ensemble's alone; means (0.8 + 0.65) / 2 and (0.7 + 0.7) / 2; spreads
     # (0 + 0.05) / 2 and (0.2 + 0) / 2.
     assert harness.ensemble_claims(results, "ens", "one", "auroc", "AUROC", "series") == (
-        "ens against one (AUROC, 2 series, 2 seeds): mean 0.725 against 0.700, above; "
-        "seed std 0.025 against 0.100, smaller.")
+        "ens against one (AUROC, 2 series, 2 seeds): mean 0.725 against 0.700, above (higher "
+        "on 1 of the 2 series); seed std 0.025 against 0.100, smaller.")
     assert harness.ensemble_claims(results, "one", "ens", "auroc", "AUROC").endswith(
-        "not above; seed std 0.100 against 0.025, not smaller.")
+        "not above (higher on 1 of the 2 units); seed std 0.100 against 0.025, not smaller.")
     assert harness.ensemble_claims(results, "ens", "other", "auroc", "AUROC") == (
         "ens and other share no run yet.")

@@ -55,7 +55,8 @@ def test_the_ensemble_section_and_leaderboard_render_from_a_tiny_cache():
     results = Results(protocol, records)
     text = "\n".join(protocol.section(results))
     assert ("- tanogan_ensemble against tanogan (AUROC, 2 series, 2 seeds): mean 0.725 against "
-            "0.600, above; seed std 0.025 against 0.050, smaller.") in text
+            "0.600, above (higher on 2 of the 2 series); seed std 0.025 against 0.050, "
+            "smaller.") in text
     assert "| a.csv | 0.600 / 0.300 / 0.300 | 0.700 / 0.350 / 0.350 |" in text
     assert "Slowest model: tanogan, 0.0 minutes a run on average (4 runs, 0.00 hours in all) on m." in (
         text)  # every run took 1 s: the first of the slowest
