@@ -178,10 +178,12 @@ def ensemble_leaderboard(results: Results) -> list[Entry]:
 
 def ensemble_section(results: Results) -> list[str]:
     s = results.settings
-    claims = [harness.ensemble_claims(results, ensemble, "egbad", "f1", "F1",
+    pairs = [("egbad_ensemble", "egbad"), (EQUAL_METHOD, "egbad"),
+             (EQUAL_METHOD, "egbad_ensemble")]
+    claims = [harness.ensemble_claims(results, ensemble, single, "f1", "F1",
                                       rows={"egbad": "egbad (feature-matching)"})
-              for ensemble in ("egbad_ensemble", EQUAL_METHOD)
-              if ensemble in results.methods()]
+              for ensemble, single in pairs
+              if {ensemble, single} <= set(results.methods())]
     return [f"The ALAD protocol of the table above: batch {s['batch_size']}, at most "
             f"{s['epochs']} epochs, early stopping on the reconstruction of the normal val "
             f"records (patience {s['patience']}, best epoch kept), the top {s['percent']:g}% of "

@@ -86,6 +86,8 @@ def test_the_kdd99_ensemble_section_judges_both_ensembles_against_egbad():
             "above; seed std 0.000 against 0.100, smaller.") in text
     assert ("- egbad_ensemble_equal_updates against egbad (F1, 2 seeds): mean 0.600 against "
             "0.200, above; seed std 0.200 against 0.100, not smaller.") in text
+    assert ("- egbad_ensemble_equal_updates against egbad_ensemble (F1, 2 seeds): mean 0.600 "
+            "against 0.200, above; seed std 0.200 against 0.000, not smaller.") in text
     (entry,) = protocol.leaderboard(results)
     assert entry.why.endswith("With 3× the epochs (as many updates per member as EGBAD's): "
                               "F1 0.600.")
