@@ -156,10 +156,10 @@ def suite_section(unit_name: str, settings_text: str) -> Callable[[Results], lis
 
 def suite_leaderboard(task: str, dataset_of: Callable[[str], str],
                       models: tuple[str, ...] = MODELS,
-                      why: Callable[[Results, str], str] = lambda results, method: ""
-                      ) -> Callable[[Results], list[Entry]]:
+                      why: Callable[[Results, str], str] = lambda results, method: "",
+                      unit_name: str = "series") -> Callable[[Results], list[Entry]]:
     """One entry per model of `models`: its per-unit AUROCs beside the better baseline's, on the
-    units both ran; `why` gives an entry its line of diagnosis."""
+    units both ran (counted as `unit_name`); `why` gives an entry its line of diagnosis."""
     def leaderboard(results: Results) -> list[Entry]:
         entries = []
         for method in (m for m in models if m in results.methods()):
@@ -170,9 +170,9 @@ def suite_leaderboard(task: str, dataset_of: Callable[[str], str],
             theirs = unit_means(results, best, "auroc")
             units = [u for u in ours if u in theirs]
             entries.append(Entry(
-                model=method, task=f"{task} ({len(units)} series)", metric="AUROC",
+                model=method, task=f"{task} ({len(units)} {unit_name})", metric="AUROC",
                 ours=[ours[u] for u in units], baseline_name=best,
-                baseline=[theirs[u] for u in units], count_of="series",
+                baseline=[theirs[u] for u in units], count_of=unit_name,
                 paper_note="no paper figure over this suite", why=why(results, method),
                 command=f"python train.py --model {method} --dataset {dataset_of(units[0])} "
                         f"--epochs {epochs_of(method, results.settings)} "
@@ -221,7 +221,8 @@ PROTOCOLS = [
              section=suite_section("channel", "The first ten SMAP and the first ten MSL "
                                    "channels of labeled_anomalies.csv, in its order; every "
                                    "feature kept (telemetry and one-hot commands)."),
-             leaderboard=suite_leaderboard("SMAP and MSL", lambda unit: f"smap-msl:{unit}")),
+             leaderboard=suite_leaderboard("SMAP and MSL", lambda unit: f"smap-msl:{unit}",
+                                           unit_name="channels")),
     Protocol(name="ensembles-nab", title="TAnoGAN and its GAN ensemble on NAB series",
              group=GROUP, methods=("tanogan", ENSEMBLE, FOREST, PCA), seeds=(0, 1, 2),
              run=lambda trial: run_series(f"nab:{trial.unit}", trial), units=ensemble_units,

@@ -65,3 +65,16 @@ def test_the_ensemble_section_and_leaderboard_render_from_a_tiny_cache():
         "tanogan_ensemble", "IsolationForest", "series")
     assert entry.ours == pytest.approx([0.7, 0.75])
     assert entry.why == "TAnoGAN alone, same series and seeds: mean AUROC 0.600."
+
+
+def test_the_telemetry_leaderboard_counts_channels_beside_the_better_baseline():
+    protocol = protocols.get("smap-msl-suite")
+    aurocs = {"tanogan": {"S-1": 0.8, "M-6": 0.6}, "IsolationForest": {"S-1": 0.5, "M-6": 0.5},
+              "PCA": {"S-1": 0.7, "M-6": 0.6, "E-2": 0.9}}
+    records = {f"{m}/0/{unit}": {"rows": {m: {"auroc": v}}, "seconds": 1.0}
+               for m, units in aurocs.items() for unit, v in units.items()}
+    (entry,) = protocol.leaderboard(Results(protocol, records))
+    assert (entry.task, entry.count_of, entry.baseline_name) == (
+        "SMAP and MSL (2 channels)", "channels", "PCA")
+    assert entry.baseline == pytest.approx([0.7, 0.6])
+    assert entry.command.startswith("python train.py --model tanogan --dataset smap-msl:S-1 ")
