@@ -453,14 +453,19 @@ def mnist_protocol(name: str, title: str, role: str, methods: tuple[str, ...],
                               "seeds): " + "; ".join(comparisons) + "."]
         ensembles = [e for e, base in ENSEMBLE_BASES.items() if e in models and base in models]
         if ensembles:
-            lines += ["", "The GAN ensembles (3 generators against 3 discriminators of the base "
-                          "model, one drawn pair trained per step, the base's score averaged "
-                          "over the 9 pairs) against their single models, on the digits both "
-                          "ran, for the same epochs: each member so takes part in a third of "
-                          "the steps its single model takes. The spread is the std over seeds "
-                          "of a digit's AUROC, averaged over the digits:", ""]
+            lines += ["", f"The GAN ensembles ({MEMBERS} generators against {MEMBERS} "
+                          "discriminators of the base model, one drawn pair trained per step, "
+                          f"the base's score averaged over the {MEMBERS * MEMBERS} pairs) "
+                          "against their single models, on the digits both ran, for the same "
+                          f"epochs: each member so takes part in 1/{MEMBERS} of the steps its "
+                          "single model takes. The spread is the std over seeds of a digit's "
+                          "AUROC, averaged over the digits:", ""]
             lines += ["- " + harness.ensemble_claims(results, e, ENSEMBLE_BASES[e], "auroc",
                                                      "AUROC", "digits") for e in ensembles]
+            lines += ["", "With as many updates per member as its single model's (the epochs "
+                          f"times {MEMBERS}), EGBAD's ensemble is tested on KDD99: "
+                          "egbad_ensemble_equal_updates in 'EGBAD and its GAN ensemble on "
+                          "KDD99 (ALAD protocol)'."]
         if role == "one-normal":
             lines += ["", "One digit normal is the setting of OCGAN's paper; the one-anomaly "
                           "tables read the survey's Table 2 as one digit anomalous (GANomaly's "
