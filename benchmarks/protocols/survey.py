@@ -34,6 +34,7 @@ grid of its generated samples to docs/samples/<protocol>/ (an experiment's: besi
 
 from __future__ import annotations
 
+import inspect
 import time
 from pathlib import Path
 from typing import Any, Mapping
@@ -44,6 +45,7 @@ import datasets
 from benchmarks import common, harness
 from benchmarks.harness import Entry, Protocol, Results, Trial, mean_std
 from zoo import baselines, metrics, recipes
+from zoo.ensemble import GANEnsemble
 
 GROUP = "The survey's GANs (AnoGAN, EGBAD, ALAD, GANomaly, Fence GAN, OCGAN)"
 
@@ -55,12 +57,14 @@ PAPER_TEXT = ("ALAD paper, KDD99: ALAD F1 0.950 (precision 0.943, recall 0.958);
               "0.937 (cross-entropy score).")
 #: The score each model is judged by on the leaderboard (EGBAD: its paper's KDD99 score).
 HEADLINE_ROW = {"egbad": "egbad (cross-entropy)"}
-#: The ensembles' members on each side (I = J, the ensemble paper's scripts' 3).
-MEMBERS = 3
+#: The ensembles' members on each side: the zoo's default I = J (the ensemble paper's 3),
+#: which the MNIST runs train and the equal-updates run names.
+MEMBERS = inspect.signature(GANEnsemble.__init__).parameters["n_generators"].default
 #: Ensembles trained for MEMBERS times the protocol's epochs and patience: each member plays
 #: one step in MEMBERS (zoo.ensemble), so it then gets as many updates as the single model.
 EQUAL_METHOD = "egbad_ensemble_equal_updates"
 EQUAL_UPDATES = {EQUAL_METHOD: "egbad_ensemble"}
+ENSEMBLES_KDD99_TITLE = "EGBAD and its GAN ensemble on KDD99 (ALAD protocol)"
 
 
 def judged(y: np.ndarray, scores: np.ndarray, percent: float) -> dict[str, float]:
@@ -464,8 +468,7 @@ def mnist_protocol(name: str, title: str, role: str, methods: tuple[str, ...],
                                                      "AUROC", "digits") for e in ensembles]
             lines += ["", "With as many updates per member as its single model's (the epochs "
                           f"times {MEMBERS}), EGBAD's ensemble is tested on KDD99: "
-                          "egbad_ensemble_equal_updates in 'EGBAD and its GAN ensemble on "
-                          "KDD99 (ALAD protocol)'."]
+                          f"{EQUAL_METHOD} in '{ENSEMBLES_KDD99_TITLE}'."]
         if role == "one-normal":
             lines += ["", "One digit normal is the setting of OCGAN's paper; the one-anomaly "
                           "tables read the survey's Table 2 as one digit anomalous (GANomaly's "
@@ -537,9 +540,8 @@ PROTOCOLS = [
              settings={"epochs": recipes.ALAD_PROTOCOL.epochs,
                        "patience": recipes.ALAD_PROTOCOL.patience,
                        "batch_size": recipes.ALAD_PROTOCOL.batch_size, "percent": 20.0}),
-    Protocol(name="ensembles-kdd99", title="EGBAD and its GAN ensemble on KDD99 (ALAD protocol)",
-             group=GROUP, methods=("egbad", "egbad_ensemble", EQUAL_METHOD, FOREST),
-             run=run_alad_protocol,
+    Protocol(name="ensembles-kdd99", title=ENSEMBLES_KDD99_TITLE, group=GROUP,
+             methods=("egbad", "egbad_ensemble", EQUAL_METHOD, FOREST), run=run_alad_protocol,
              section=ensemble_section, leaderboard=ensemble_leaderboard,
              settings={"epochs": recipes.ALAD_PROTOCOL.epochs,
                        "patience": recipes.ALAD_PROTOCOL.patience,

@@ -2,8 +2,6 @@
 scikit-learn's shipped digits, the same one-class split as the mnist loader), and a section
 renders from cached runs alone."""
 
-import inspect
-
 import numpy as np
 import pytest
 
@@ -11,7 +9,6 @@ import datasets
 from benchmarks import protocols
 from benchmarks.harness import Results
 from benchmarks.protocols import survey
-from zoo.ensemble import GANEnsemble
 
 
 @pytest.mark.parametrize("role, normal", [("one-anomaly", [0, 1, 2, 4, 5, 6, 7, 8, 9]),
@@ -95,8 +92,3 @@ def test_the_kdd99_ensemble_section_judges_both_ensembles_against_egbad():
     assert entry.why.endswith("With 3× the epochs (as many updates per member as EGBAD's): "
                               "F1 0.600.")
 
-
-def test_members_is_the_ensembles_default_the_mnist_runs_train():
-    defaults = inspect.signature(GANEnsemble.__init__).parameters
-    assert defaults["n_generators"].default == defaults["n_discriminators"].default == (
-        survey.MEMBERS)
