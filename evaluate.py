@@ -1,6 +1,6 @@
 """Evaluate an exported model on a dataset split: metrics table, JSON and plots.
 
-    python evaluate.py --model-dir saved_models/tanogan-synthetic
+    python evaluate.py --model-dir saved_models/gru_vae_series-synthetic
     python evaluate.py --model-dir DIR --dataset nab:realKnownCause/nyc_taxi.csv --plot plots/
     python evaluate.py --model-dir DIR --input series.csv --scores-out scores.csv   # unlabelled
 

@@ -1,8 +1,8 @@
 """Train one model of the zoo on one dataset, calibrate it, export it and evaluate it.
 
-    python train.py                          # TAnoGAN on the embedded synthetic series
+    python train.py                          # the GRU VAE on the embedded synthetic series
     python train.py --dataset nab:realKnownCause/ambient_temperature_system_failure.csv
-    python train.py --dataset csv:mine.csv --init-from saved_models/tanogan-synthetic --epochs 5
+    python train.py --dataset csv:mine.csv --init-from saved_models/gru_vae_series-synthetic
 
 The flow: load the dataset; build the model (or load an export to fine-tune, --init-from) inside
 the distribution strategy's scope; fit (with BackupAndRestore, so the same command resumes a

@@ -25,6 +25,19 @@ from zoo.base import AnomalyDetector, DetectorError
 
 REPO = Path(__file__).resolve().parents[1]
 
+#: train.py's --dataset-option arguments that make the embedded synthetic series short.
+SHORT_SERIES = ["--dataset-option", "window=20", "--dataset-option", "train_length=400",
+                "--dataset-option", "val_length=200", "--dataset-option", "test_length=600",
+                "--dataset-option", "n_point=2", "--dataset-option", "n_contextual=1",
+                "--dataset-option", "n_collective=1"]
+
+
+def tiny_tanogan_argv(inversion_steps: int, stride: int) -> list[str]:
+    """train.py arguments for a tiny TAnoGAN on SHORT_SERIES, in batches of 16."""
+    return ["--model", "tanogan", "--set", "generator_units=(8,8,8)",
+            "--set", "discriminator_units=8", "--set", f"inversion_steps={inversion_steps}",
+            *SHORT_SERIES, "--batch-size", "16", "--stride", str(stride)]
+
 
 def check_config_round_trip(model: AnomalyDetector) -> None:
     """from_config(get_config()) rebuilds a model with the same config."""

@@ -1,4 +1,5 @@
-"""train.py and evaluate.py end to end on a small synthetic series with a tiny TAnoGAN."""
+"""train.py and evaluate.py end to end on a small synthetic series with a tiny TAnoGAN (and the
+default model, which train.py trains without --model)."""
 
 import json
 import subprocess
@@ -10,15 +11,12 @@ import pytest
 import datasets
 import evaluate
 import train
+import zoo
+from tests import helpers
 from zoo import evaluation, export
 from zoo import metrics as zoo_metrics
 
-TINY = ["--set", "generator_units=(8,8,8)", "--set", "discriminator_units=8",
-        "--set", "inversion_steps=5",
-        "--dataset-option", "window=20", "--dataset-option", "train_length=400",
-        "--dataset-option", "val_length=200", "--dataset-option", "test_length=600",
-        "--dataset-option", "n_point=2", "--dataset-option", "n_contextual=1",
-        "--dataset-option", "n_collective=1", "--batch-size", "16", "--stride", "5"]
+TINY = helpers.tiny_tanogan_argv(inversion_steps=5, stride=5)
 
 
 class Killed(Exception):
@@ -70,6 +68,13 @@ def test_train_writes_a_complete_export(trained):
     assert baseline["auroc"] == pytest.approx(zoo_metrics.auroc(forest.labels, forest.scores))
     assert not list(output.parent.glob(".out.tmp-*")), "a staging folder was left behind"
     assert not (output.parent / "out.backup").exists(), "the training backup was not cleaned up"
+
+
+def test_without_model_train_trains_the_default(tmp_path):
+    assert train.main([*helpers.SHORT_SERIES, "--epochs", "1", "--stride", "5", "--no-baseline",
+                       "--output", str(tmp_path / "out")]) == 0
+    metadata = json.loads((tmp_path / "out" / "metadata.json").read_text())
+    assert (metadata["model"], metadata["dataset"]) == (zoo.DEFAULT, "synthetic")
 
 
 def test_reexport_adds_the_next_serving_version(trained, tmp_path):
@@ -125,8 +130,8 @@ def test_a_killed_run_resumes_from_its_last_epoch(tmp_path):
     (["--dataset", "nope"], "unknown dataset 'nope'; known: synthetic"),
     (["--dataset-option", "window=5000"], "shorter than one window of 5000"),
     (["--dataset-option", "colour=3"], "has no option colour"),
-    (["--set", "units=3"], "has no argument units"),
-    (["--patience", "2"], "tanogan has no validation loss to stop early on"),
+    (["--model", "tanogan", "--set", "units=3"], "has no argument units"),
+    (["--model", "tanogan", "--patience", "2"], "tanogan has no validation loss to stop early on"),
 ])
 def test_bad_arguments_give_one_clear_line(argv, message, tmp_path, capsys):
     assert train.main([*argv, "--epochs", "1", "--output", str(tmp_path / "o")]) == 2

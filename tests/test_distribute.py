@@ -14,15 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from tests import helpers
 from zoo import export
 
 REPO = Path(__file__).resolve().parents[1]
-TINY = ["--set", "generator_units=(8,8,8)", "--set", "discriminator_units=8",
-        "--set", "inversion_steps=3", "--dataset-option", "window=20",
-        "--dataset-option", "train_length=400", "--dataset-option", "val_length=200",
-        "--dataset-option", "test_length=600", "--dataset-option", "n_point=2",
-        "--dataset-option", "n_contextual=1", "--dataset-option", "n_collective=1",
-        "--batch-size", "16", "--stride", "10"]
+TINY = helpers.tiny_tanogan_argv(inversion_steps=3, stride=10)
 
 
 def _free_ports(count: int) -> list[int]:

@@ -1,5 +1,6 @@
 """The time-series suites: which series TAnoGAN's ensemble is judged on (on a tiny NAB layout
-made here), and the ensemble's section and leaderboard row from a hand-made cache."""
+made here), the sections and leaderboard rows from hand-made caches, and the first-run model
+against the NAB suite's cached runs."""
 
 import json
 
@@ -7,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import zoo
 from benchmarks import protocols
-from benchmarks.harness import Results
+from benchmarks.harness import Results, load_results
 from benchmarks.protocols import nab, suites
 
 N_POINTS = 800
@@ -78,3 +80,14 @@ def test_the_telemetry_leaderboard_counts_channels_beside_the_better_baseline():
         "SMAP and MSL (2 channels)", "channels", "PCA")
     assert entry.baseline == pytest.approx([0.7, 0.6])
     assert entry.command.startswith("python train.py --model tanogan --dataset smap-msl:S-1 ")
+
+
+def test_the_first_run_trains_the_model_the_complete_nab_suite_ranks_first():
+    results = load_results(protocols.get("nab-suite"))
+    series = {method: suites.unit_means(results, method, "auroc")
+              for method in (*suites.MODELS, suites.FOREST)}
+    for model in suites.MODELS:
+        assert series[model].keys() == series[suites.FOREST].keys(), (
+            f"{model} has not run on every series of the NAB suite")
+    first = max(suites.MODELS, key=lambda model: np.mean(list(series[model].values())))
+    assert zoo.DEFAULT == first
