@@ -50,8 +50,8 @@ _MODELS: dict[str, type[AnomalyDetector]] = {
     "tanogan_ensemble": TAnoGANEnsemble,
 }
 
-#: What `python train.py` trains when no --model is given: the zoo model that the NAB suite
-#: (every labelled NAB series, docs/RESULTS.md) ranks first by mean AUROC.
+#: What `python train.py` trains when no --model is given: the time-series model that the NAB
+#: suite (every labelled NAB series, docs/RESULTS.md) ranks first by mean AUROC.
 DEFAULT = "gru_vae_series"
 
 

@@ -91,4 +91,3 @@ def test_the_kdd99_ensemble_section_judges_both_ensembles_against_egbad():
     (entry,) = protocol.leaderboard(results)
     assert entry.why.endswith("With 3× the epochs (as many updates per member as EGBAD's): "
                               "F1 0.600.")
-
